@@ -1,0 +1,1 @@
+"""HTTP API: the app factory, routers, schemas and error mapping."""

@@ -1,0 +1,115 @@
+"""The one table from error class to HTTP status, and the one JSON error shape:
+``{"error": {"code", "message", "details"}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from spoke.domain.errors import (
+    Conflict,
+    InvalidArgument,
+    NotFound,
+    SpokeError,
+    TooLarge,
+    Unavailable,
+    Unprocessable,
+)
+from spoke.storage.blobs import BlobNotFound
+
+log = structlog.get_logger(__name__)
+
+# Most specific first: a class's own entry wins over its base's.
+STATUS: dict[type[SpokeError], int] = {
+    BlobNotFound: 500,  # metadata points at a missing blob: our fault, never the caller's
+    InvalidArgument: 400,
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    Unprocessable: 422,
+    Unavailable: 503,
+}
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+
+def status_of(error: SpokeError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> Response:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details}},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def _spoke_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SpokeError)
+    status = status_of(exc)
+    if status >= 500:
+        log.error("request failed", error=exc.code, message=exc.message)
+    return error_response(status, exc.code, exc.message, exc.details)
+
+
+def _clean(error: Any) -> dict[str, Any]:
+    # Drop the offending input: it can be a whole pushed file.
+    return {
+        "loc": list(error.get("loc", ())),
+        "message": error.get("msg", ""),
+        "type": error.get("type"),
+    }
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [_clean(e) for e in exc.errors()]
+    if any(e["type"] == "json_invalid" for e in errors):
+        return error_response(400, "malformed_json", "the request body is not valid JSON", errors)
+    first = errors[0] if errors else {"loc": [], "message": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"] if p != "body")
+    return error_response(
+        422,
+        "invalid_request",
+        f"{where}: {first['message']}" if where else str(first["message"]),
+        errors,
+    )
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 404 and message == "Not Found":
+        message = "no such endpoint"
+    return error_response(exc.status_code, code, message, None, dict(exc.headers or {}))
+
+
+async def _unexpected(_: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, "internal", "internal server error")
+
+
+def install(app: FastAPI) -> None:
+    """Register the error handlers once on ``app``."""
+    app.add_exception_handler(SpokeError, _spoke_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

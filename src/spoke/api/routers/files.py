@@ -1,0 +1,97 @@
+"""A version's files: one file's bytes, or the whole tree as an archive."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import StreamingResponse
+
+from spoke.api.deps import ServicesDep
+from spoke.api.schemas import error_responses
+from spoke.domain.versions import LATEST
+from spoke.services.archives import ArchiveFormat
+
+router = APIRouter(prefix="/modules/{name}/versions/{version}", tags=["files"])
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+# `latest` moves on push: clients may keep the bytes but must revalidate the ETag.
+MOVING = "no-cache"
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+def _media_type(path: str) -> str:
+    return "text/markdown; charset=utf-8" if path.endswith(".md") else "text/plain; charset=utf-8"
+
+
+@router.get(
+    "/files/{path:path}",
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "The file's bytes."},
+        304: {"description": "The client's copy (If-None-Match) is current."},
+        **error_responses(400, 404),
+    },
+    response_class=Response,
+)
+async def get_file(
+    name: str,
+    version: str,
+    path: str,
+    services: ServicesDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """A file's raw bytes, with its sha256 as the `ETag`."""
+    stored, entry = await services.pull.file_entry(name, version, path)
+    etag = f'"{entry.sha256}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": MOVING if version == LATEST else IMMUTABLE,
+        "X-Spoke-Version": stored.version,
+    }
+    if _etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    chunks = await services.pull.open_file(stored, entry)
+    headers["Content-Length"] = str(entry.size)
+    return StreamingResponse(chunks, media_type=_media_type(entry.path), headers=headers)
+
+
+@router.get(
+    "/archive",
+    responses={
+        200: {
+            "content": {"application/gzip": {}, "application/zip": {}},
+            "description": "Every file of the version, sorted by path.",
+        },
+        304: {"description": "The client's copy (If-None-Match) is current."},
+        **error_responses(400, 404),
+    },
+    response_class=Response,
+)
+async def get_archive(
+    name: str,
+    version: str,
+    services: ServicesDep,
+    format: Annotated[ArchiveFormat, Query(description="Archive format.")] = ArchiveFormat.TAR_GZ,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The whole tree as a `.tar.gz` (default) or `.zip`; the bytes are deterministic."""
+    stored = await services.pull.version(name, version)
+    etag = f'"{stored.digest.removeprefix("sha256:")}.{format.value}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": MOVING if version == LATEST else IMMUTABLE,
+        "X-Spoke-Version": stored.version,
+        "Content-Disposition": (
+            f'attachment; filename="{stored.module}-{stored.version}.{format.value}"'
+        ),
+    }
+    if _etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    body = await services.pull.archive(stored, format)
+    return Response(body, media_type=format.media_type, headers=headers)

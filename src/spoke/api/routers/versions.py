@@ -1,0 +1,86 @@
+"""``/modules/{name}/versions``: push, list and read versions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from spoke.api.deps import ServicesDep
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
+from spoke.api.schemas import (
+    Page,
+    PushIn,
+    VersionOut,
+    VersionSummaryOut,
+    error_responses,
+)
+from spoke.domain.models import Dependency, Source
+from spoke.services.push import PushFile, PushRequest
+
+router = APIRouter(prefix="/modules/{name}/versions", tags=["versions"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": VersionOut, "description": "The same content was pushed before."},
+        **error_responses(400, 409, 413, 415, 422),
+    },
+)
+async def push_version(
+    name: str, body: PushIn, services: ServicesDep, response: Response
+) -> VersionOut:
+    """Push a version: its files are compiled with protoc, then stored immutably.
+
+    Pushing identical content again answers 200 with the stored version; different
+    content under an existing version answers 409. Protos that do not compile answer 422
+    with each error as `{file, line, column, message}` in `details`.
+    """
+    source = body.source
+    result = await services.push.push(
+        PushRequest(
+            module=name,
+            version=body.version,
+            files=[PushFile(f.path, f.content) for f in body.files],
+            dependencies=[Dependency(d.module, d.version) for d in body.dependencies],
+            source=Source(source.repository, source.commit, source.branch) if source else Source(),
+            description=body.description,
+        )
+    )
+    stored = result.version
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/modules/{stored.module}/versions/{stored.version}"
+    return VersionOut.of(stored)
+
+
+@router.get("", responses=error_responses(400, 404))
+async def list_versions(
+    name: str,
+    services: ServicesDep,
+    limit: Limit = DEFAULT_LIMIT,
+    page_token: PageToken = None,
+) -> Page[VersionSummaryOut]:
+    """Versions from the highest semver precedence down."""
+    found = await services.pull.versions(name, after=decode_token(page_token), limit=limit + 1)
+    more = len(found) > limit
+    items = found[:limit]
+    return Page(
+        items=[
+            VersionSummaryOut(
+                module=v.module,
+                version=v.version,
+                digest=v.digest,
+                created_at=v.created_at,
+                file_count=v.file_count,
+            )
+            for v in items
+        ],
+        next_page_token=encode_token(items[-1].version) if more else None,
+    )
+
+
+@router.get("/{version}", responses=error_responses(400, 404))
+async def get_version(name: str, version: str, services: ServicesDep) -> VersionOut:
+    """A version's metadata; `latest` names the highest release."""
+    return VersionOut.of(await services.pull.version(name, version))

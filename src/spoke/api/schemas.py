@@ -1,0 +1,121 @@
+"""Request and response bodies, as the OpenAPI document shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from spoke.domain import models
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_page_token: str | None = Field(
+        default=None, description="Pass as `page_token` to get the next page; null on the last."
+    )
+
+
+class ModuleCreate(BaseModel):
+    name: str = Field(examples=["acme.payments"])
+    description: str = ""
+
+
+class ModuleUpdate(BaseModel):
+    description: str
+
+
+class ModuleOut(BaseModel):
+    name: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, module: models.Module) -> ModuleOut:
+        return cls(
+            name=module.name,
+            description=module.description,
+            created_at=module.created_at,
+            updated_at=module.updated_at,
+        )
+
+
+class FileIn(BaseModel):
+    path: str = Field(examples=["acme/payments/v1/payments.proto"])
+    content: str = Field(description="The file's text (UTF-8).")
+
+
+class DependencyIO(BaseModel):
+    module: str
+    version: str = Field(examples=["v1.0.0"])
+
+
+class SourceIO(BaseModel):
+    repository: str | None = Field(default=None, max_length=2048)
+    commit: str | None = Field(default=None, max_length=256)
+    branch: str | None = Field(default=None, max_length=1024)
+
+
+class PushIn(BaseModel):
+    version: str = Field(examples=["v1.0.0"])
+    files: list[FileIn]
+    dependencies: list[DependencyIO] = []
+    source: SourceIO | None = None
+    description: str = Field(default="", description="Used only if the push creates the module.")
+
+
+class FileOut(BaseModel):
+    path: str
+    sha256: str
+    size: int
+
+
+class VersionOut(BaseModel):
+    module: str
+    version: str
+    digest: str = Field(description="sha256 over the sorted `<sha256>  <path>` manifest.")
+    created_at: datetime
+    files: list[FileOut]
+    dependencies: list[DependencyIO]
+    source: SourceIO
+
+    @classmethod
+    def of(cls, v: models.ModuleVersion) -> VersionOut:
+        return cls(
+            module=v.module,
+            version=v.version,
+            digest=v.digest,
+            created_at=v.created_at,
+            files=[FileOut(path=f.path, sha256=f.sha256, size=f.size) for f in v.files],
+            dependencies=[DependencyIO(module=d.module, version=d.version) for d in v.dependencies],
+            source=SourceIO(
+                repository=v.source.repository, commit=v.source.commit, branch=v.source.branch
+            ),
+        )
+
+
+class VersionSummaryOut(BaseModel):
+    module: str
+    version: str
+    digest: str
+    created_at: datetime
+    file_count: int
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["version_conflict"])
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer."""
+    return {status: {"model": ErrorOut} for status in statuses}

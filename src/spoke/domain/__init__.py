@@ -1,0 +1,1 @@
+"""Pure registry logic: names, versions, paths, digests and models. No I/O here."""

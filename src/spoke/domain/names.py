@@ -1,0 +1,28 @@
+"""Module names: lowercase, start with a letter, then letters, digits, ``.``, ``_``, ``-``."""
+
+from __future__ import annotations
+
+import re
+
+from spoke.domain.errors import InvalidArgument
+
+MAX_MODULE_NAME_LENGTH = 100
+_MODULE_NAME = re.compile(r"[a-z][a-z0-9._-]*")
+
+
+def validate_module_name(name: str) -> str:
+    """Return ``name`` if it is a valid module name, else raise ``InvalidArgument``."""
+    if not name:
+        raise InvalidArgument("module name must not be empty", details={"module": name})
+    if len(name) > MAX_MODULE_NAME_LENGTH:
+        raise InvalidArgument(
+            f"module name is {len(name)} characters long; the limit is {MAX_MODULE_NAME_LENGTH}",
+            details={"module": name[:MAX_MODULE_NAME_LENGTH] + "…"},
+        )
+    if not _MODULE_NAME.fullmatch(name):
+        raise InvalidArgument(
+            f"invalid module name {name!r}: use lowercase letters, digits, '.', '_' and '-', "
+            "starting with a letter",
+            details={"module": name},
+        )
+    return name

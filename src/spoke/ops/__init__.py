@@ -1,0 +1,1 @@
+"""The operations listener (:9090): health probes and Prometheus metrics."""

@@ -1,0 +1,1 @@
+"""Use-cases: modules, push, pull. Transactions and cache policy live here."""

@@ -1,0 +1,52 @@
+"""Deterministic archives of a version's tree: the same version always gives the same bytes."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+import zipfile
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+
+class ArchiveFormat(StrEnum):
+    TAR_GZ = "tar.gz"
+    ZIP = "zip"
+
+    @property
+    def media_type(self) -> str:
+        return "application/gzip" if self is ArchiveFormat.TAR_GZ else "application/zip"
+
+
+def build_archive(files: Sequence[tuple[str, bytes]], fmt: ArchiveFormat, mtime: datetime) -> bytes:
+    """An archive of ``(path, bytes)`` pairs, sorted by path, every entry stamped ``mtime``."""
+    ordered = sorted(files)
+    return _tar_gz(ordered, mtime) if fmt is ArchiveFormat.TAR_GZ else _zip(ordered, mtime)
+
+
+def _tar_gz(files: Sequence[tuple[str, bytes]], mtime: datetime) -> bytes:
+    stamp = int(mtime.timestamp())
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path, data in files:
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mtime = stamp
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return gzip.compress(raw.getvalue(), compresslevel=6, mtime=stamp)
+
+
+def _zip(files: Sequence[tuple[str, bytes]], mtime: datetime) -> bytes:
+    # ZIP timestamps cannot go before 1980.
+    stamp = max(mtime.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path, data in files:
+            info = zipfile.ZipInfo(path, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return raw.getvalue()

@@ -1,0 +1,42 @@
+"""Creating, reading, listing and describing modules."""
+
+from __future__ import annotations
+
+from spoke.domain.errors import InvalidArgument
+from spoke.domain.models import Module
+from spoke.domain.names import MAX_MODULE_NAME_LENGTH, validate_module_name
+from spoke.storage.metadata import MetadataStore
+
+MAX_DESCRIPTION_LENGTH = 4096
+
+
+def validate_description(description: str) -> str:
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidArgument(
+            f"description is {len(description)} characters long; "
+            f"the limit is {MAX_DESCRIPTION_LENGTH}"
+        )
+    return description
+
+
+class ModuleService:
+    def __init__(self, metadata: MetadataStore) -> None:
+        self._metadata = metadata
+
+    async def create(self, name: str, description: str) -> Module:
+        return await self._metadata.create_module(
+            validate_module_name(name), validate_description(description)
+        )
+
+    async def get(self, name: str) -> Module:
+        return await self._metadata.get_module(validate_module_name(name))
+
+    async def list(self, *, prefix: str, after: str | None, limit: int) -> list[Module]:
+        if len(prefix) > MAX_MODULE_NAME_LENGTH:
+            raise InvalidArgument(f"prefix is longer than {MAX_MODULE_NAME_LENGTH} characters")
+        return await self._metadata.list_modules(prefix=prefix, after=after, limit=limit)
+
+    async def update(self, name: str, *, description: str) -> Module:
+        return await self._metadata.update_module(
+            validate_module_name(name), description=validate_description(description)
+        )

@@ -1,0 +1,61 @@
+"""Reading versions back: metadata, single files (streamed) and whole-tree archives."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from spoke.domain.errors import FileNotFound
+from spoke.domain.layout import file_key
+from spoke.domain.models import FileEntry, ModuleVersion, VersionSummary
+from spoke.domain.names import validate_module_name
+from spoke.domain.paths import validate_path
+from spoke.services.archives import ArchiveFormat, build_archive
+from spoke.services.concurrency import map_limited
+from spoke.services.versions import VersionReader
+from spoke.storage.blobs import BlobStore
+from spoke.storage.metadata import MetadataStore
+
+
+class PullService:
+    def __init__(self, metadata: MetadataStore, blobs: BlobStore, reader: VersionReader) -> None:
+        self._metadata = metadata
+        self._blobs = blobs
+        self._reader = reader
+
+    async def versions(self, module: str, *, after: str | None, limit: int) -> list[VersionSummary]:
+        validate_module_name(module)
+        return await self._metadata.list_versions(module, after=after, limit=limit)
+
+    async def version(self, module: str, ref: str) -> ModuleVersion:
+        return await self._reader.get(module, ref)
+
+    async def file_entry(self, module: str, ref: str, path: str) -> tuple[ModuleVersion, FileEntry]:
+        """The version and the entry of ``path`` in it, without touching the blob."""
+        path = validate_path(path)
+        version = await self._reader.get(module, ref)
+        entry = version.file(path)
+        if entry is None:
+            raise FileNotFound(module, version.version, path)
+        return version, entry
+
+    async def open_file(self, version: ModuleVersion, entry: FileEntry) -> AsyncIterator[bytes]:
+        """The file's bytes as chunks. A missing blob raises here, before any byte is sent."""
+        key = file_key(version.module, version.version, entry.sha256, entry.path)
+        chunks = aiter(self._blobs.stream(key))
+        first = await anext(chunks, b"")
+
+        async def body() -> AsyncIterator[bytes]:
+            yield first
+            async for chunk in chunks:
+                yield chunk
+
+        return body()
+
+    async def archive(self, version: ModuleVersion, fmt: ArchiveFormat) -> bytes:
+        async def read(entry: FileEntry) -> tuple[str, bytes]:
+            key = file_key(version.module, version.version, entry.sha256, entry.path)
+            return entry.path, await self._blobs.get(key)
+
+        files = await map_limited(read, version.files)
+        return await asyncio.to_thread(build_archive, files, fmt, version.created_at)

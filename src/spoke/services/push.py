@@ -1,0 +1,232 @@
+"""Pushing a version: validate, compile, upload blobs, record metadata, invalidate caches.
+
+Blobs go up before the metadata transaction, so metadata never points at a missing blob;
+a push that fails after uploading leaves only unreferenced blobs behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from spoke.compile.protoc import Protoc
+from spoke.domain.digests import manifest_digest, sha256_hex
+from spoke.domain.errors import (
+    DependencyError,
+    InvalidArgument,
+    TooLarge,
+    VersionConflict,
+)
+from spoke.domain.layout import file_key
+from spoke.domain.models import Dependency, FileEntry, ModuleVersion, NewVersion, Source
+from spoke.domain.names import validate_module_name
+from spoke.domain.paths import is_proto, validate_path
+from spoke.domain.versions import Version
+from spoke.services.concurrency import map_limited
+from spoke.services.modules import validate_description
+from spoke.services.versions import VersionReader
+from spoke.storage.blobs import BlobStore
+from spoke.storage.metadata import MetadataStore, VersionExists
+
+
+@dataclass(frozen=True)
+class PushFile:
+    path: str
+    content: str
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    module: str
+    version: str
+    files: Sequence[PushFile]
+    dependencies: Sequence[Dependency] = ()
+    source: Source = field(default_factory=Source)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PushResult:
+    version: ModuleVersion
+    created: bool
+
+
+@dataclass(frozen=True)
+class PushLimits:
+    max_file_size: int
+    max_files: int
+
+
+class PushService:
+    def __init__(
+        self,
+        metadata: MetadataStore,
+        blobs: BlobStore,
+        reader: VersionReader,
+        protoc: Protoc,
+        limits: PushLimits,
+    ) -> None:
+        self._metadata = metadata
+        self._blobs = blobs
+        self._reader = reader
+        self._protoc = protoc
+        self._limits = limits
+
+    async def push(self, request: PushRequest) -> PushResult:
+        module = validate_module_name(request.module)
+        parsed = Version.parse(request.version)
+        version = str(parsed)
+        contents = self._validate_files(request.files)
+        deps = _validate_dependencies(module, request.dependencies)
+        entries = tuple(
+            FileEntry(path, sha256_hex(data), len(data)) for path, data in sorted(contents.items())
+        )
+        digest = manifest_digest((e.path, e.sha256) for e in entries)
+
+        existing = await self._reader.find(module, version)
+        if existing is not None:
+            return PushResult(_same_or_conflict(existing, digest, deps), created=False)
+
+        dep_roots = await self._dependency_roots(module, deps, contents)
+        protos = [path for path in contents if is_proto(path)]
+        await self._protoc.compile([contents, *dep_roots], protos)
+
+        async def upload(entry: FileEntry) -> None:
+            key = file_key(module, version, entry.sha256, entry.path)
+            await self._blobs.put(key, contents[entry.path])
+
+        await map_limited(upload, entries)
+        new = NewVersion(
+            module=module,
+            version=version,
+            sort_key=parsed.sort_key,
+            prerelease=parsed.is_prerelease,
+            digest=digest,
+            files=entries,
+            dependencies=deps,
+            source=request.source,
+            module_description=validate_description(request.description),
+        )
+        try:
+            stored = await self._metadata.create_version(new)
+        except VersionExists as exc:  # a concurrent push of the same version won the race
+            return PushResult(_same_or_conflict(exc.existing, digest, deps), created=False)
+        await self._reader.invalidate(module)
+        return PushResult(stored, created=True)
+
+    def _validate_files(self, files: Sequence[PushFile]) -> dict[str, bytes]:
+        if len(files) > self._limits.max_files:
+            raise TooLarge(
+                f"{len(files)} files pushed; the limit is {self._limits.max_files} per version",
+                details={"files": len(files), "limit": self._limits.max_files},
+            )
+        contents: dict[str, bytes] = {}
+        for file in files:
+            path = validate_path(file.path)
+            if path in contents:
+                raise InvalidArgument(f"file {path!r} is pushed twice", details={"path": path})
+            try:
+                data = file.content.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidArgument(
+                    f"file {path!r} is not valid UTF-8", details={"path": path}
+                ) from None
+            if len(data) > self._limits.max_file_size:
+                raise TooLarge(
+                    f"file {path!r} is {len(data)} bytes; the limit is "
+                    f"{self._limits.max_file_size} bytes",
+                    details={"path": path, "size": len(data), "limit": self._limits.max_file_size},
+                )
+            contents[path] = data
+        if not any(is_proto(path) for path in contents):
+            raise InvalidArgument("a version needs at least one .proto file")
+        return contents
+
+    async def _dependency_roots(
+        self, module: str, deps: tuple[Dependency, ...], own: dict[str, bytes]
+    ) -> list[dict[str, bytes]]:
+        """The files of every dependency, transitively, one import root each."""
+        closure = await self._closure(module, deps)
+        roots: list[dict[str, bytes]] = []
+        owners = dict.fromkeys(own, f"{module} (this push)")
+        for dep in closure:
+            proto_entries = [e for e in dep.files if is_proto(e.path)]
+            for entry in proto_entries:
+                if entry.path in owners:
+                    raise DependencyError(
+                        f"{entry.path!r} is in both {owners[entry.path]} and "
+                        f"{dep.module}@{dep.version}; import paths must be unique",
+                        details={"path": entry.path},
+                    )
+                owners[entry.path] = f"{dep.module}@{dep.version}"
+
+            async def read(entry: FileEntry, dep: ModuleVersion = dep) -> bytes:
+                return await self._blobs.get(
+                    file_key(dep.module, dep.version, entry.sha256, entry.path)
+                )
+
+            data = await map_limited(read, proto_entries)
+            roots.append({e.path: d for e, d in zip(proto_entries, data, strict=True)})
+        return roots
+
+    async def _closure(self, module: str, deps: tuple[Dependency, ...]) -> list[ModuleVersion]:
+        pinned: dict[str, ModuleVersion] = {}
+        pending = list(deps)
+        while pending:
+            dep = pending.pop()
+            if dep.module == module:
+                raise DependencyError(
+                    f"{module} cannot depend on a version of itself (through {dep.module}@"
+                    f"{dep.version})",
+                    details={"module": dep.module, "version": dep.version},
+                )
+            if (seen := pinned.get(dep.module)) is not None:
+                if seen.version != dep.version:
+                    raise DependencyError(
+                        f"dependencies pin two versions of {dep.module}: "
+                        f"{seen.version} and {dep.version}",
+                        details={"module": dep.module, "versions": [seen.version, dep.version]},
+                    )
+                continue
+            found = await self._reader.find(dep.module, dep.version)
+            if found is None:
+                raise DependencyError(
+                    f"dependency {dep.module}@{dep.version} does not exist",
+                    details={"module": dep.module, "version": dep.version},
+                )
+            pinned[dep.module] = found
+            pending.extend(found.dependencies)
+        return list(pinned.values())
+
+
+def _validate_dependencies(module: str, deps: Sequence[Dependency]) -> tuple[Dependency, ...]:
+    checked: dict[str, Dependency] = {}
+    for dep in deps:
+        name = validate_module_name(dep.module)
+        pinned = Dependency(name, str(Version.parse(dep.version)))
+        if name == module:
+            raise DependencyError(f"{module} cannot depend on itself", details={"module": name})
+        if name in checked and checked[name] != pinned:
+            raise DependencyError(
+                f"{name} is listed twice with different versions", details={"module": name}
+            )
+        checked[name] = pinned
+    return tuple(sorted(checked.values(), key=lambda d: d.module))
+
+
+def _same_or_conflict(
+    existing: ModuleVersion, digest: str, deps: tuple[Dependency, ...]
+) -> ModuleVersion:
+    """A retry of an identical push gets the stored version; anything else is a conflict."""
+    if existing.digest == digest and tuple(existing.dependencies) == deps:
+        return existing
+    raise VersionConflict(
+        f"{existing.module}@{existing.version} already exists with different content; "
+        "versions are immutable, push a new version instead",
+        details={
+            "module": existing.module,
+            "version": existing.version,
+            "existing_digest": existing.digest,
+            "pushed_digest": digest,
+        },
+    )

@@ -1,0 +1,1 @@
+"""Ports (``typing.Protocol``) and their adapters: metadata, blobs, cache."""

@@ -1,0 +1,66 @@
+"""The metadata store port: modules, versions, their files and dependencies."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from spoke.domain.errors import Conflict, Unavailable
+from spoke.domain.models import Module, ModuleVersion, NewVersion, VersionSummary
+
+
+class VersionExists(Conflict):
+    """Raised by ``create_version`` when the version is already stored; carries it."""
+
+    code = "version_exists"
+
+    def __init__(self, existing: ModuleVersion) -> None:
+        super().__init__(f"{existing.module}@{existing.version} already exists")
+        self.existing = existing
+
+
+class MetadataUnavailable(Unavailable):
+    code = "metadata_unavailable"
+
+
+class MetadataStore(Protocol):
+    """Registry metadata. Every method is atomic; ``create_version`` is one transaction.
+
+    Lists are keyset-paginated: ``after`` is the last key of the previous page (a module
+    name, or a version string) and at most ``limit`` items come back.
+    Adapters raise domain errors (``ModuleNotFound``, ``VersionNotFound``, ``ModuleExists``,
+    ``VersionExists``, ``MetadataUnavailable``), never driver errors.
+    """
+
+    async def create_module(self, name: str, description: str) -> Module: ...
+
+    async def get_module(self, name: str) -> Module: ...
+
+    async def list_modules(
+        self, *, prefix: str = "", after: str | None = None, limit: int = 100
+    ) -> list[Module]: ...
+
+    async def update_module(self, name: str, *, description: str) -> Module: ...
+
+    async def create_version(self, new: NewVersion) -> ModuleVersion:
+        """Record a version, creating its module if missing, all in one transaction.
+
+        Raises ``VersionExists`` (with the stored version) if it is already there, and
+        ``VersionNotFound`` if a dependency does not exist.
+        """
+        ...
+
+    async def get_version(self, module: str, version: str) -> ModuleVersion: ...
+
+    async def latest_version(self, module: str) -> str:
+        """The highest release, or the highest prerelease when there is no release."""
+        ...
+
+    async def list_versions(
+        self, module: str, *, after: str | None = None, limit: int = 100
+    ) -> list[VersionSummary]:
+        """Versions from the highest precedence down."""
+        ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,79 @@
+"""Table definitions shared by the SQL adapter and the Alembic migrations' autogenerate."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+modules = sa.Table(
+    "modules",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column(
+        "module_id", sa.BigInteger, sa.ForeignKey("modules.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("version", sa.String(128), nullable=False),
+    # Semver precedence as bytes (domain.versions.Version.sort_key): ORDER BY works on it.
+    sa.Column("sort_key", sa.LargeBinary, nullable=False),
+    sa.Column("prerelease", sa.Boolean, nullable=False),
+    sa.Column("digest", sa.String(80), nullable=False),
+    sa.Column("file_count", sa.Integer, nullable=False),
+    sa.Column("source_repository", sa.Text),
+    sa.Column("source_commit", sa.Text),
+    sa.Column("source_branch", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("module_id", "version", name="uq_versions_module_id_version"),
+    sa.Index("ix_versions_module_id_sort_key", "module_id", "sort_key"),
+)
+
+files = sa.Table(
+    "files",
+    metadata,
+    sa.Column(
+        "version_id",
+        sa.BigInteger,
+        sa.ForeignKey("versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("path", sa.String(1024), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("object_key", sa.Text, nullable=False),
+)
+
+dependencies = sa.Table(
+    "dependencies",
+    metadata,
+    sa.Column(
+        "version_id",
+        sa.BigInteger,
+        sa.ForeignKey("versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "depends_on_id",
+        sa.BigInteger,
+        sa.ForeignKey("versions.id", ondelete="RESTRICT"),
+        primary_key=True,
+    ),
+    # Dependents of a version are found through this index.
+    sa.Index("ix_dependencies_depends_on_id", "depends_on_id"),
+)

@@ -1,0 +1,328 @@
+"""``MetadataStore`` on SQLAlchemy Core (async): SQLite here, PostgreSQL with the same code."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from spoke.domain.errors import ModuleExists, ModuleNotFound, VersionNotFound
+from spoke.domain.layout import file_key
+from spoke.domain.models import (
+    Dependency,
+    FileEntry,
+    Module,
+    ModuleVersion,
+    NewVersion,
+    Source,
+    VersionSummary,
+)
+from spoke.domain.versions import Version
+from spoke.storage.metadata import MetadataUnavailable, VersionExists
+from spoke.storage.metadata.schema import dependencies, files, modules, versions
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; every timestamp we write is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _module(row: sa.Row[Any]) -> Module:
+    return Module(
+        name=row.name,
+        description=row.description,
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class SqlMetadataStore:
+    """Implements ``MetadataStore`` with SQLAlchemy Core over an async engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def sqlite(cls, path: Path) -> SqlMetadataStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+        sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return cls(engine)
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+
+        def upgrade(connection: sa.Connection) -> None:
+            config = Config()
+            config.set_main_option("script_location", str(_MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        async with _driver_errors(), self._engine.begin() as conn:
+            await conn.run_sync(upgrade)
+
+    # modules
+
+    async def create_module(self, name: str, description: str) -> Module:
+        now = _now()
+        try:
+            async with _driver_errors(), self._engine.begin() as conn:
+                await conn.execute(
+                    modules.insert().values(
+                        name=name, description=description, created_at=now, updated_at=now
+                    )
+                )
+        except IntegrityError as exc:
+            raise ModuleExists(name) from exc
+        return Module(name=name, description=description, created_at=now, updated_at=now)
+
+    async def get_module(self, name: str) -> Module:
+        async with _driver_errors(), self._engine.connect() as conn:
+            row = (await conn.execute(modules.select().where(modules.c.name == name))).first()
+        if row is None:
+            raise ModuleNotFound(name)
+        return _module(row)
+
+    async def list_modules(
+        self, *, prefix: str = "", after: str | None = None, limit: int = 100
+    ) -> list[Module]:
+        query = modules.select().order_by(modules.c.name).limit(limit)
+        if prefix:
+            query = query.where(modules.c.name.startswith(prefix, autoescape=True))
+        if after is not None:
+            query = query.where(modules.c.name > after)
+        async with _driver_errors(), self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_module(row) for row in rows]
+
+    async def update_module(self, name: str, *, description: str) -> Module:
+        async with _driver_errors(), self._engine.begin() as conn:
+            result = await conn.execute(
+                modules.update()
+                .where(modules.c.name == name)
+                .values(description=description, updated_at=_now())
+                .returning(*modules.c)
+            )
+            row = result.first()
+        if row is None:
+            raise ModuleNotFound(name)
+        return _module(row)
+
+    # versions
+
+    async def create_version(self, new: NewVersion) -> ModuleVersion:
+        created_at = _now()
+        try:
+            async with _driver_errors(), self._engine.begin() as conn:
+                module_id = await self._ensure_module(conn, new.module, new.module_description)
+                dep_ids = [
+                    await self._version_id(conn, d.module, d.version) for d in new.dependencies
+                ]
+                version_id = (
+                    await conn.execute(
+                        versions.insert()
+                        .values(
+                            module_id=module_id,
+                            version=new.version,
+                            sort_key=new.sort_key,
+                            prerelease=new.prerelease,
+                            digest=new.digest,
+                            file_count=len(new.files),
+                            source_repository=new.source.repository,
+                            source_commit=new.source.commit,
+                            source_branch=new.source.branch,
+                            created_at=created_at,
+                        )
+                        .returning(versions.c.id)
+                    )
+                ).scalar_one()
+                if new.files:
+                    await conn.execute(
+                        files.insert(),
+                        [
+                            {
+                                "version_id": version_id,
+                                "path": f.path,
+                                "sha256": f.sha256,
+                                "size": f.size,
+                                "object_key": file_key(new.module, new.version, f.sha256, f.path),
+                            }
+                            for f in new.files
+                        ],
+                    )
+                if dep_ids:
+                    await conn.execute(
+                        dependencies.insert(),
+                        [{"version_id": version_id, "depends_on_id": d} for d in dep_ids],
+                    )
+        except IntegrityError as exc:
+            # Another push stored this version first (the unique key held); report what won.
+            try:
+                existing = await self.get_version(new.module, new.version)
+            except VersionNotFound:
+                raise MetadataUnavailable(
+                    f"could not store {new.module}@{new.version}: {exc.orig}"
+                ) from exc
+            raise VersionExists(existing) from exc
+        return ModuleVersion(
+            module=new.module,
+            version=new.version,
+            digest=new.digest,
+            created_at=created_at,
+            files=new.files,
+            dependencies=new.dependencies,
+            source=new.source,
+        )
+
+    async def _ensure_module(self, conn: AsyncConnection, name: str, description: str) -> int:
+        now = _now()
+        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
+            modules
+        )
+        await conn.execute(
+            insert.values(
+                name=name, description=description, created_at=now, updated_at=now
+            ).on_conflict_do_nothing(index_elements=["name"])
+        )
+        module_id: int = (
+            await conn.execute(sa.select(modules.c.id).where(modules.c.name == name))
+        ).scalar_one()
+        return module_id
+
+    async def _version_id(self, conn: AsyncConnection, module: str, version: str) -> int:
+        row = (
+            await conn.execute(
+                sa.select(versions.c.id)
+                .join(modules, modules.c.id == versions.c.module_id)
+                .where(modules.c.name == module, versions.c.version == version)
+            )
+        ).first()
+        if row is None:
+            raise VersionNotFound(module, version)
+        return int(row.id)
+
+    async def get_version(self, module: str, version: str) -> ModuleVersion:
+        async with _driver_errors(), self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(versions)
+                    .join(modules, modules.c.id == versions.c.module_id)
+                    .where(modules.c.name == module, versions.c.version == version)
+                )
+            ).first()
+            if row is None:
+                raise VersionNotFound(module, version)
+            file_rows = (
+                await conn.execute(
+                    sa.select(files.c.path, files.c.sha256, files.c.size)
+                    .where(files.c.version_id == row.id)
+                    .order_by(files.c.path)
+                )
+            ).all()
+            dep_module = modules.alias("dep_module")
+            dep_version = versions.alias("dep_version")
+            dep_rows = (
+                await conn.execute(
+                    sa.select(dep_module.c.name, dep_version.c.version)
+                    .select_from(dependencies)
+                    .join(dep_version, dep_version.c.id == dependencies.c.depends_on_id)
+                    .join(dep_module, dep_module.c.id == dep_version.c.module_id)
+                    .where(dependencies.c.version_id == row.id)
+                    .order_by(dep_module.c.name)
+                )
+            ).all()
+        return ModuleVersion(
+            module=module,
+            version=row.version,
+            digest=row.digest,
+            created_at=_utc(row.created_at),
+            files=tuple(FileEntry(r.path, r.sha256, r.size) for r in file_rows),
+            dependencies=tuple(Dependency(r.name, r.version) for r in dep_rows),
+            source=Source(row.source_repository, row.source_commit, row.source_branch),
+        )
+
+    async def latest_version(self, module: str) -> str:
+        async with _driver_errors(), self._engine.connect() as conn:
+            module_id = await self._module_id(conn, module)
+            row = (
+                await conn.execute(
+                    sa.select(versions.c.version)
+                    .where(versions.c.module_id == module_id)
+                    .order_by(versions.c.prerelease, versions.c.sort_key.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            raise VersionNotFound(module, "latest")
+        return str(row.version)
+
+    async def list_versions(
+        self, module: str, *, after: str | None = None, limit: int = 100
+    ) -> list[VersionSummary]:
+        query = sa.select(versions).order_by(versions.c.sort_key.desc()).limit(limit)
+        if after is not None:
+            query = query.where(versions.c.sort_key < Version.parse(after).sort_key)
+        async with _driver_errors(), self._engine.connect() as conn:
+            module_id = await self._module_id(conn, module)
+            rows = (await conn.execute(query.where(versions.c.module_id == module_id))).all()
+        return [
+            VersionSummary(
+                module=module,
+                version=r.version,
+                digest=r.digest,
+                created_at=_utc(r.created_at),
+                file_count=r.file_count,
+            )
+            for r in rows
+        ]
+
+    async def _module_id(self, conn: AsyncConnection, module: str) -> int:
+        row = (await conn.execute(sa.select(modules.c.id).where(modules.c.name == module))).first()
+        if row is None:
+            raise ModuleNotFound(module)
+        return int(row.id)
+
+    async def ping(self) -> None:
+        async with _driver_errors(), self._engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+@asynccontextmanager
+async def _driver_errors() -> AsyncIterator[None]:
+    """Turn driver failures (connection lost, database locked) into ``MetadataUnavailable``.
+
+    Integrity errors pass through: callers turn them into domain conflicts.
+    """
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except DBAPIError as exc:
+        raise MetadataUnavailable(f"metadata store error: {exc.orig}") from exc
