@@ -99,6 +99,9 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and message == "Not Found":
         message = "no such endpoint"
+    if exc.status_code == 400 and message == "There was an error parsing the body":
+        # FastAPI's answer to a body that is not UTF-8 (or not decodable at all).
+        code, message = "malformed_json", "the request body is not valid UTF-8 JSON"
     return error_response(exc.status_code, code, message, None, dict(exc.headers or {}))
 
 

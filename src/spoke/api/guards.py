@@ -50,29 +50,40 @@ class RequestGuard:
             return
 
         received = 0
+        exceeded = False
         started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
+                    exceeded = True
                     raise _BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # The app may turn our _BodyTooLarge into an error of its own (FastAPI answers
+            # 400 to any failure while reading a body): answer 413 in its place.
             nonlocal started
             if message["type"] == "http.response.start":
+                if started:
+                    return
                 started = True
+                if exceeded:
+                    await self._refuse_size(scope, receive, send)
+                    return
+            elif exceeded:
+                return
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _BodyTooLarge:
-            if started:
-                raise
-            await self._refuse_size(scope, receive, send)
+            if not started:
+                started = True
+                await self._refuse_size(scope, receive, send)
 
     async def _refuse_size(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(
