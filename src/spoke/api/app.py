@@ -52,9 +52,9 @@ def create_app(
         if metadata is None or blobs is None or cache is None:
             owned = await open_backends(settings)
             backends = Backends(
-                metadata=metadata or owned.metadata,
-                blobs=blobs or owned.blobs,
-                cache=cache or owned.cache,
+                metadata=owned.metadata if metadata is None else metadata,
+                blobs=owned.blobs if blobs is None else blobs,
+                cache=owned.cache if cache is None else cache,
             )
         else:
             backends = Backends(metadata=metadata, blobs=blobs, cache=cache)

@@ -1,0 +1,185 @@
+"""End to end: ``spoke serve`` as a real process, driven by the ``spoke`` CLI.
+
+Pushes the googleapis-common-protos tree (a real public module), pulls it back and
+compares every byte, then checks idempotent re-push, conflicts, compile errors and a
+clean SIGTERM shutdown.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def googleapis_tree(dest: Path) -> Path:
+    """The .proto files of googleapis-common-protos (not the well-known types)."""
+    spec = importlib.util.find_spec("google.api")
+    assert spec is not None and spec.submodule_search_locations
+    google = Path(next(iter(spec.submodule_search_locations))).parent
+    for proto in google.rglob("*.proto"):
+        relative = proto.relative_to(google.parent)
+        if relative.parts[1] == "protobuf":
+            continue
+        (dest / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(proto, dest / relative)
+    return dest
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    api: str
+    ops: str
+    log: Path
+
+
+def wait_until_ready(server: Server, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"spoke serve exited early:\n{server.log.read_text()}")
+        try:
+            if httpx.get(f"{server.ops}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"spoke serve was not ready in time:\n{server.log.read_text()}")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    port, health_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "SPOKE_HOST": "127.0.0.1",
+        "SPOKE_PORT": str(port),
+        "SPOKE_HEALTH_PORT": str(health_port),
+        "SPOKE_DATA_DIR": str(tmp_path / "data"),
+    }
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "spoke", "serve"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{health_port}", log)
+    try:
+        wait_until_ready(server, time.monotonic() + 30)
+        yield server
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SPOKE_REGISTRY": server.api}
+    return subprocess.run(
+        [sys.executable, "-m", "spoke", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_push_pull_googleapis_round_trip(server: Server, tmp_path: Path) -> None:
+    source = googleapis_tree(tmp_path / "src")
+    original = tree_bytes(source)
+    assert len(original) >= 50
+
+    pushed = cli(server, "push", str(source), "--module", "googleapis", "--version", "v1.0.0")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "googleapis@v1.0.0 pushed" in pushed.stdout
+    digest = next(line for line in pushed.stdout.splitlines() if line.startswith("digest"))
+
+    out = tmp_path / "out"
+    pulled = cli(server, "pull", "googleapis@v1.0.0", "-o", str(out))
+    assert pulled.returncode == 0, pulled.stderr
+    assert digest in pulled.stdout
+    assert tree_bytes(out) == original
+
+    # `latest` resolves to the same version.
+    latest = cli(server, "pull", "googleapis", "-o", str(tmp_path / "latest"))
+    assert latest.returncode == 0, latest.stderr
+    assert tree_bytes(tmp_path / "latest") == original
+
+    again = cli(server, "push", str(source), "-m", "googleapis", "-v", "v1.0.0")
+    assert again.returncode == 0, again.stderr
+    assert "already there" in again.stdout
+
+    changed = source / "google/type/date.proto"
+    changed.write_text(changed.read_text() + "\n// changed\n")
+    conflict = cli(server, "push", str(source), "-m", "googleapis", "-v", "v1.0.0")
+    assert conflict.returncode == 1
+    assert "already exists with different content" in conflict.stderr
+    assert "Traceback" not in conflict.stderr
+
+    shown = cli(server, "show", "googleapis@v1.0.0", "--json")
+    assert shown.returncode == 0
+    assert '"google/type/date.proto"' in shown.stdout
+    listed = cli(server, "versions", "list", "googleapis")
+    assert "v1.0.0" in listed.stdout
+    modules = cli(server, "modules", "list")
+    assert "googleapis" in modules.stdout
+
+
+def test_cli_reports_compile_errors(server: Server, tmp_path: Path) -> None:
+    source = tmp_path / "bad"
+    source.mkdir()
+    (source / "bad.proto").write_text('syntax = "proto3";\nmessage Bad {\n  Nope n = 1;\n}\n')
+    result = cli(server, "push", str(source), "-m", "acme.bad", "-v", "v1.0.0")
+    assert result.returncode == 1
+    assert "bad.proto:3:3:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    missing = cli(server, "pull", "acme.nothing@v1.0.0", "-o", str(tmp_path / "x"))
+    assert missing.returncode == 1
+    assert "does not exist" in missing.stderr
+
+
+def test_sigterm_stops_cleanly(server: Server) -> None:
+    metrics = httpx.get(f"{server.ops}/metrics", timeout=5).text
+    assert "spoke_build_info" in metrics
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=30) == 0, server.log.read_text()
+
+
+def test_cli_without_a_registry(tmp_path: Path) -> None:
+    dead = Server(subprocess.Popen(["true"]), f"http://127.0.0.1:{free_port()}", "", tmp_path)
+    dead.process.wait()
+    result = cli(dead, "modules", "list")
+    assert result.returncode == 1
+    assert "cannot reach the registry" in result.stderr
+    assert "Traceback" not in result.stderr
+    bad_dep = cli(dead, "push", str(tmp_path), "-m", "a", "-v", "v1.0.0")
+    assert bad_dep.returncode == 1
+    assert "no .proto files" in bad_dep.stderr
