@@ -7,6 +7,8 @@ These rules keep every path safe to join under a directory and to put in an arch
 
 from __future__ import annotations
 
+import unicodedata
+
 from spoke.domain.errors import InvalidArgument
 
 MAX_PATH_BYTES = 1024
@@ -31,7 +33,7 @@ def validate_path(path: str) -> str:
         raise _reject(path[:64] + "…", f"it is longer than {MAX_PATH_BYTES} bytes")
     if "\x00" in path:
         raise _reject(path, "it contains a NUL character")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+    if any(unicodedata.category(ch) == "Cc" for ch in path):
         raise _reject(path, "it contains a control character")
     if "\\" in path:
         raise _reject(path, "use '/' to separate directories, not '\\'")

@@ -7,7 +7,7 @@ import io
 import tarfile
 import zipfile
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -27,7 +27,7 @@ def build_archive(files: Sequence[tuple[str, bytes]], fmt: ArchiveFormat, mtime:
 
 
 def _tar_gz(files: Sequence[tuple[str, bytes]], mtime: datetime) -> bytes:
-    stamp = int(mtime.timestamp())
+    stamp = max(int(mtime.timestamp()), 0)
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path, data in files:
@@ -40,8 +40,9 @@ def _tar_gz(files: Sequence[tuple[str, bytes]], mtime: datetime) -> bytes:
 
 
 def _zip(files: Sequence[tuple[str, bytes]], mtime: datetime) -> bytes:
-    # ZIP timestamps cannot go before 1980.
-    stamp = max(mtime.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    # ZIP stores local wall-clock fields, 1980 to 2107: use UTC, clamped to that range.
+    fields = mtime.astimezone(UTC).timetuple()[:6]
+    stamp = min(max(fields, (1980, 1, 1, 0, 0, 0)), (2107, 12, 31, 23, 59, 58))
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path, data in files:
