@@ -20,8 +20,8 @@ run: install
 	$(BIN)/spoke serve
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 ## Install everything the tests need, then lint, type-check and run the whole suite.

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     max_files: int = Field(default=10_000, gt=0)
     max_request_size: int = Field(default=64 * MiB, gt=0)
 
+    response_cache_bytes: int = Field(default=64 * MiB, ge=0)
+    scratch_dir: Path | None = None
+
     protoc: str | None = None
     protoc_timeout: float = Field(default=60.0, gt=0)
 

@@ -89,3 +89,39 @@ async def test_archive_tar_gz_and_zip(client: httpx.AsyncClient) -> None:
     )
     assert cached.status_code == 304
     assert_error(await client.get(f"{BASE}/v1.0.0/archive", params={"format": "rar"}), 422)
+
+
+async def test_repeated_reads_are_answered_from_precomputed_responses(
+    client: httpx.AsyncClient,
+) -> None:
+    await push(client, "acme.x", "v1.0.0", TREE)
+    cache = client.app.state.response_cache  # type: ignore[attr-defined]
+    urls = [f"{BASE}/v1.0.0/files/acme/x/v1/x.proto", f"{BASE}/v1.0.0"]
+    first = [await client.get(url) for url in urls]
+    assert len(cache) == 2
+    for _ in range(3):
+        for url, original in zip(urls, first, strict=True):
+            again = await client.get(url)
+            assert again.status_code == 200
+            assert again.content == original.content
+            assert again.headers.get_list("x-request-id") != original.headers.get_list(
+                "x-request-id"
+            )
+            assert len(again.headers.get_list("x-request-id")) == 1
+            assert len(again.headers.raw) == len(original.headers.raw)
+            cached = await client.get(url, headers={"If-None-Match": original.headers["etag"]})
+            assert cached.status_code == 304
+    # `latest` and query strings are never precomputed.
+    await client.get(f"{BASE}/latest/files/acme/x/v1/x.proto")
+    await client.get(f"{BASE}/latest")
+    assert len(cache) == 2
+
+
+async def test_version_metadata_etag(client: httpx.AsyncClient) -> None:
+    pushed = (await push(client, "acme.x", "v1.0.0", TREE)).json()
+    response = await client.get(f"{BASE}/v1.0.0")
+    assert response.headers["etag"] == '"' + pushed["digest"].removeprefix("sha256:") + '"'
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    latest = await client.get(f"{BASE}/latest", headers={"If-None-Match": response.headers["etag"]})
+    assert latest.status_code == 304
+    assert latest.headers["cache-control"] == "no-cache"

@@ -50,7 +50,10 @@ def api_app(tmp_path: Path, health: Health, registry, **kwargs) -> FastAPI:  # t
 
 
 async def test_probes_follow_the_lifecycle(
-    tmp_path: Path, health: Health, registry, ops: httpx.AsyncClient  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    health: Health,
+    registry,
+    ops: httpx.AsyncClient,  # type: ignore[no-untyped-def]
 ) -> None:
     assert (await ops.get("/health/live")).status_code == 200
     assert (await ops.get("/health/startup")).status_code == 503
@@ -71,7 +74,10 @@ async def test_probes_follow_the_lifecycle(
 
 
 async def test_ready_fails_when_a_backend_is_down(
-    tmp_path: Path, health: Health, registry, ops: httpx.AsyncClient  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    health: Health,
+    registry,
+    ops: httpx.AsyncClient,  # type: ignore[no-untyped-def]
 ) -> None:
     app = api_app(tmp_path, health, registry, cache=DownCache())
     async with app.router.lifespan_context(app):
@@ -82,7 +88,10 @@ async def test_ready_fails_when_a_backend_is_down(
 
 
 async def test_metrics_count_requests_by_route_and_status(
-    tmp_path: Path, health: Health, registry, ops: httpx.AsyncClient  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    health: Health,
+    registry,
+    ops: httpx.AsyncClient,  # type: ignore[no-untyped-def]
 ) -> None:
     app = api_app(tmp_path, health, registry)
     async with app.router.lifespan_context(app):

@@ -62,9 +62,11 @@ async def test_invalid_proto_is_422_with_locations(client: httpx.AsyncClient) ->
         "bad.proto": 'syntax = "proto3";\n\nmessage Bad {\n  Missing m = 1;\n}\n',
     }
     error = assert_error(await push(client, "acme.bad", "v1.0.0", tree), 422, "compile_failed")
-    assert {
-        k: error["details"][0][k] for k in ("file", "line", "column")
-    } == {"file": "bad.proto", "line": 4, "column": 3}
+    assert {k: error["details"][0][k] for k in ("file", "line", "column")} == {
+        "file": "bad.proto",
+        "line": 4,
+        "column": 3,
+    }
     assert "Missing" in error["details"][0]["message"]
     assert_error(await client.get("/modules/acme.bad/versions/v1.0.0"), 404)
 

@@ -14,9 +14,10 @@ from spoke import __version__
 from spoke.api import errors
 from spoke.api.deps import Services
 from spoke.api.guards import RequestGuard
+from spoke.api.hot_reads import HotReads, ResponseCache
 from spoke.api.request_context import RequestContext
 from spoke.api.routers import files, modules, versions
-from spoke.compile.protoc import Protoc, locate_protoc
+from spoke.compile.protoc import Protoc, default_scratch_dir, locate_protoc
 from spoke.config import Settings
 from spoke.ops.health import Health
 from spoke.ops.metrics import HttpMetrics, MetricsMiddleware, new_registry
@@ -58,7 +59,11 @@ def create_app(
             )
         else:
             backends = Backends(metadata=metadata, blobs=blobs, cache=cache)
-        protoc = Protoc(locate_protoc(settings.protoc), timeout=settings.protoc_timeout)
+        protoc = Protoc(
+            locate_protoc(settings.protoc),
+            timeout=settings.protoc_timeout,
+            scratch=settings.scratch_dir or default_scratch_dir(),
+        )
         reader = VersionReader(backends.metadata, backends.cache, ttl=settings.cache_ttl)
         app.state.services = Services(
             modules=ModuleService(backends.metadata),
@@ -91,10 +96,14 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    response_cache = ResponseCache(settings.response_cache_bytes)
+    app.state.response_cache = response_cache
     app.include_router(modules.router)
     app.include_router(versions.router)
     app.include_router(files.router)
-    # Outermost first at request time: ids and logs, then metrics, then input guards.
+    # At request time, outermost first: ids and logs, metrics, input guards, then the
+    # precomputed answers to immutable reads, then FastAPI's routing.
+    app.add_middleware(HotReads, cache=response_cache)
     app.add_middleware(RequestGuard, max_body=settings.max_request_size)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
     app.add_middleware(RequestContext)

@@ -52,6 +52,11 @@ class PullService:
 
         return body()
 
+    async def read_file(self, version: ModuleVersion, entry: FileEntry) -> bytes:
+        return await self._blobs.get(
+            file_key(version.module, version.version, entry.sha256, entry.path)
+        )
+
     async def archive(self, version: ModuleVersion, fmt: ArchiveFormat) -> bytes:
         async def read(entry: FileEntry) -> tuple[str, bytes]:
             key = file_key(version.module, version.version, entry.sha256, entry.path)

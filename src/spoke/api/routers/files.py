@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from spoke.api.deps import ServicesDep
+from spoke.api.hot_reads import cache_control, etag_matches, remember
 from spoke.api.schemas import error_responses
 from spoke.domain.versions import LATEST
 from spoke.services.archives import ArchiveFormat
 
 router = APIRouter(prefix="/modules/{name}/versions/{version}", tags=["files"])
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-# `latest` moves on push: clients may keep the bytes but must revalidate the ETag.
-MOVING = "no-cache"
 
-
-def _etag_matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in candidates or etag in candidates
+# Files up to this size are read whole (and, for pinned versions, kept precomputed);
+# larger ones stream from the blob store.
+WHOLE_FILE_LIMIT = 256 * 1024
 
 
 def _media_type(path: str) -> str:
@@ -40,6 +35,7 @@ def _media_type(path: str) -> str:
     response_class=Response,
 )
 async def get_file(
+    request: Request,
     name: str,
     version: str,
     path: str,
@@ -51,14 +47,20 @@ async def get_file(
     etag = f'"{entry.sha256}"'
     headers = {
         "ETag": etag,
-        "Cache-Control": MOVING if version == LATEST else IMMUTABLE,
+        "Cache-Control": cache_control(version),
         "X-Spoke-Version": stored.version,
+        "Content-Type": _media_type(entry.path),
     }
-    if _etag_matches(if_none_match, etag):
+    if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    chunks = await services.pull.open_file(stored, entry)
-    headers["Content-Length"] = str(entry.size)
-    return StreamingResponse(chunks, media_type=_media_type(entry.path), headers=headers)
+    if entry.size > WHOLE_FILE_LIMIT:
+        chunks = await services.pull.open_file(stored, entry)
+        headers["Content-Length"] = str(entry.size)
+        return StreamingResponse(chunks, headers=headers)
+    body = await services.pull.read_file(stored, entry)
+    if version != LATEST:
+        remember(request, body, headers)
+    return Response(body, headers=headers)
 
 
 @router.get(
@@ -85,13 +87,13 @@ async def get_archive(
     etag = f'"{stored.digest.removeprefix("sha256:")}.{format.value}"'
     headers = {
         "ETag": etag,
-        "Cache-Control": MOVING if version == LATEST else IMMUTABLE,
+        "Cache-Control": cache_control(version),
         "X-Spoke-Version": stored.version,
         "Content-Disposition": (
             f'attachment; filename="{stored.module}-{stored.version}.{format.value}"'
         ),
     }
-    if _etag_matches(if_none_match, etag):
+    if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     body = await services.pull.archive(stored, format)
     return Response(body, media_type=format.media_type, headers=headers)

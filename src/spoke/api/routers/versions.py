@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response, status
 
 from spoke.api.deps import ServicesDep
+from spoke.api.hot_reads import cache_control, etag_matches, remember
 from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
 from spoke.api.schemas import (
     Page,
@@ -14,6 +17,7 @@ from spoke.api.schemas import (
     error_responses,
 )
 from spoke.domain.models import Dependency, Source
+from spoke.domain.versions import LATEST
 from spoke.services.push import PushFile, PushRequest
 
 router = APIRouter(prefix="/modules/{name}/versions", tags=["versions"])
@@ -80,7 +84,28 @@ async def list_versions(
     )
 
 
-@router.get("/{version}", responses=error_responses(400, 404))
-async def get_version(name: str, version: str, services: ServicesDep) -> VersionOut:
-    """A version's metadata; `latest` names the highest release."""
-    return VersionOut.of(await services.pull.version(name, version))
+@router.get(
+    "/{version}",
+    response_model=VersionOut,
+    responses={304: {"description": "The client's copy is current."}, **error_responses(400, 404)},
+)
+async def get_version(
+    request: Request,
+    name: str,
+    version: str,
+    services: ServicesDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """A version's metadata; `latest` names the highest release. The `ETag` is the digest."""
+    stored = await services.pull.version(name, version)
+    headers = {
+        "ETag": f'"{stored.digest.removeprefix("sha256:")}"',
+        "Cache-Control": cache_control(version),
+        "Content-Type": "application/json",
+    }
+    if etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    body = VersionOut.of(stored).model_dump_json().encode()
+    if version != LATEST:
+        remember(request, body, headers)
+    return Response(body, headers=headers)
