@@ -80,7 +80,13 @@ def create_app(
         health.add_check("blobs", backends.blobs.ping)
         health.add_check("cache", backends.cache.ping)
         health.started = True
-        log.info("registry started", version=__version__, protoc=await protoc.version())
+        log.info(
+            "registry started",
+            version=__version__,
+            protoc=await protoc.version(),
+            metadata=type(backends.metadata).__name__,
+            data_dir=str(settings.data_dir.resolve()),
+        )
         try:
             yield
         finally:

@@ -7,6 +7,7 @@ import contextlib
 import signal
 from collections.abc import Iterator
 
+import structlog
 import uvicorn
 
 from spoke.api.app import create_app
@@ -14,6 +15,8 @@ from spoke.config import Settings
 from spoke.ops.app import create_ops_app
 from spoke.ops.health import Health
 from spoke.ops.metrics import new_registry
+
+log = structlog.get_logger(__name__)
 
 
 class _Server(uvicorn.Server):
@@ -62,6 +65,11 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
     ops_task = asyncio.create_task(ops.serve())
+    log.info(
+        "listening",
+        api=f"http://{settings.host}:{settings.port}",
+        ops=f"http://{settings.host}:{settings.health_port}",
+    )
     try:
         await api.serve()
     finally:

@@ -1,4 +1,8 @@
-"""structlog set-up: JSON lines when not on a terminal, readable console output when on one."""
+"""structlog set-up: JSON lines when not on a terminal, readable console output when on one.
+
+Standard-library loggers (uvicorn, alembic) go through the same renderer, so a process
+writes one format only.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ import sys
 
 import structlog
 
+# Libraries whose INFO lines say nothing an operator needs.
+_QUIET = ("alembic", "uvicorn.error")
+
 
 def configure_logging(level: str = "info", *, json: bool | None = None) -> None:
     """Configure structlog and the standard library's logging once, at process start."""
@@ -14,24 +21,35 @@ def configure_logging(level: str = "info", *, json: bool | None = None) -> None:
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: structlog.typing.Processor
     if use_json:
         shared += [
-            structlog.processors.EventRenamer("message"),
             structlog.processors.format_exc_info,
+            structlog.processors.EventRenamer("message"),
         ]
         renderer = structlog.processors.JSONRenderer()
     else:
         renderer = structlog.dev.ConsoleRenderer()
+
     structlog.configure(
-        processors=[*shared, renderer],
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(
-        level=numeric, stream=sys.stderr, format="%(name)s %(levelname)s %(message)s"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
     )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric)
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
