@@ -22,6 +22,24 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./spoke-data")
     log_level: str = "info"
 
+    # Production backends: each one set replaces its embedded default.
+    postgres_url: str | None = None
+    postgres_replica_urls: str = ""
+    postgres_max_conns: int = Field(default=20, ge=1)
+    postgres_connect_timeout: float = Field(default=10.0, gt=0)
+    postgres_query_timeout: float = Field(default=30.0, gt=0)
+
+    s3_endpoint: str | None = None
+    s3_bucket: str = "spoke"
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = Field(default=None, repr=False)
+    s3_prefix: str = ""
+
+    redis_url: str | None = Field(default=None, repr=False)
+    redis_timeout: float = Field(default=0.25, gt=0)
+    cache_prefix: str = "spoke"
+
     cache_ttl: float = Field(default=300.0, ge=0)
     cache_max_entries: int = Field(default=10_000, ge=0)
 
@@ -34,6 +52,10 @@ class Settings(BaseSettings):
 
     protoc: str | None = None
     protoc_timeout: float = Field(default=60.0, gt=0)
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return [url.strip() for url in self.postgres_replica_urls.split(",") if url.strip()]
 
     @property
     def sqlite_path(self) -> Path:

@@ -27,8 +27,10 @@ from spoke.services.push import PushLimits, PushService
 from spoke.services.versions import VersionReader
 from spoke.storage.blobs import BlobStore
 from spoke.storage.cache import Cache
+from spoke.storage.cache.memory import MemoryCache
 from spoke.storage.factory import Backends, open_backends
 from spoke.storage.metadata import MetadataStore
+from spoke.telemetry.metrics import StorageMetrics
 
 log = structlog.get_logger(__name__)
 
@@ -46,12 +48,13 @@ def create_app(
     must be migrated); missing ones are built from ``settings`` in the lifespan."""
     health = health or Health()
     registry = registry or new_registry()
+    storage_metrics = StorageMetrics(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned: Backends | None = None
         if metadata is None or blobs is None or cache is None:
-            owned = await open_backends(settings)
+            owned = await open_backends(settings, metrics=storage_metrics)
             backends = Backends(
                 metadata=owned.metadata if metadata is None else metadata,
                 blobs=owned.blobs if blobs is None else blobs,
@@ -64,7 +67,16 @@ def create_app(
             timeout=settings.protoc_timeout,
             scratch=settings.scratch_dir or default_scratch_dir(),
         )
-        reader = VersionReader(backends.metadata, backends.cache, ttl=settings.cache_ttl)
+        reader = VersionReader(
+            backends.metadata,
+            backends.cache,
+            ttl=settings.cache_ttl,
+            # Immutable versions also stay in this process, in front of a shared cache.
+            l1=None
+            if isinstance(backends.cache, MemoryCache)
+            else MemoryCache(max_entries=settings.cache_max_entries, metrics=storage_metrics.cache),
+            prefix=settings.cache_prefix,
+        )
         app.state.services = Services(
             modules=ModuleService(backends.metadata),
             push=PushService(

@@ -1,7 +1,8 @@
-"""Reading versions through the cache: the cache policy for version metadata.
+"""Reading versions through the caches: the cache policy for version metadata.
 
-Pinned versions are immutable, so their metadata is cached for ``ttl``. ``latest`` is a
-pointer that moves on push: it is cached too and dropped by ``invalidate`` after a push.
+Pinned versions are immutable: their metadata is kept in the in-process L1 (when given)
+and in the shared cache for ``ttl``. ``latest`` is a pointer that moves on push: it is
+kept in the shared cache only, where ``invalidate`` drops it for every instance at once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from spoke.domain.versions import LATEST, validate_version_ref
 from spoke.storage.cache import Cache
 from spoke.storage.metadata import MetadataStore
 
-_PREFIX = "spoke:v1"
+_SCHEMA = "v1"  # bump when the cached encoding changes
 
 
 def encode_version(version: ModuleVersion) -> bytes:
@@ -39,10 +40,20 @@ def decode_version(data: bytes) -> ModuleVersion:
 
 
 class VersionReader:
-    def __init__(self, metadata: MetadataStore, cache: Cache, *, ttl: float) -> None:
+    def __init__(
+        self,
+        metadata: MetadataStore,
+        cache: Cache,
+        *,
+        ttl: float,
+        l1: Cache | None = None,
+        prefix: str = "spoke",
+    ) -> None:
         self._metadata = metadata
         self._cache = cache
+        self._l1 = l1
         self._ttl = ttl
+        self._prefix = f"{prefix}:{_SCHEMA}"
 
     async def resolve(self, module: str, ref: str) -> str:
         """The pinned version ``ref`` names (``latest`` resolved); validates both."""
@@ -50,7 +61,7 @@ class VersionReader:
         ref = validate_version_ref(ref)
         if ref != LATEST:
             return ref
-        key = f"{_PREFIX}:latest:{module}"
+        key = self._latest_key(module)
         cached = await self._cache.get(key)
         if cached is not None:
             return cached.decode()
@@ -60,12 +71,17 @@ class VersionReader:
 
     async def get(self, module: str, ref: str) -> ModuleVersion:
         version = await self.resolve(module, ref)
-        key = f"{_PREFIX}:version:{module}:{version}"
-        cached = await self._cache.get(key)
-        if cached is not None:
-            return decode_version(cached)
+        key = f"{self._prefix}:version:{module}:{version}"
+        for tier in (self._l1, self._cache):
+            if tier is not None and (cached := await tier.get(key)) is not None:
+                if tier is self._cache and self._l1 is not None:
+                    await self._l1.set(key, cached, self._ttl)
+                return decode_version(cached)
         stored = await self._metadata.get_version(module, version)
-        await self._cache.set(key, encode_version(stored), self._ttl)
+        encoded = encode_version(stored)
+        await self._cache.set(key, encoded, self._ttl)
+        if self._l1 is not None:
+            await self._l1.set(key, encoded, self._ttl)
         return stored
 
     async def find(self, module: str, version: str) -> ModuleVersion | None:
@@ -76,4 +92,7 @@ class VersionReader:
 
     async def invalidate(self, module: str) -> None:
         """Forget what a push to ``module`` changes: where ``latest`` points."""
-        await self._cache.delete(f"{_PREFIX}:latest:{module}")
+        await self._cache.delete(self._latest_key(module))
+
+    def _latest_key(self, module: str) -> str:
+        return f"{self._prefix}:latest:{module}"

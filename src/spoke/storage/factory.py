@@ -1,4 +1,9 @@
-"""Builds the storage adapters that ``Settings`` ask for: the one place that picks them."""
+"""Builds the storage adapters that ``Settings`` ask for: the one place that picks them.
+
+Each production setting replaces one embedded default: ``SPOKE_POSTGRES_URL`` (else
+SQLite), ``SPOKE_S3_ENDPOINT`` (else a local folder), ``SPOKE_REDIS_URL`` (else an
+in-process cache).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ from spoke.storage.blobs import BlobStore
 from spoke.storage.blobs.objects import ObjectBlobStore
 from spoke.storage.cache import Cache
 from spoke.storage.cache.memory import MemoryCache
+from spoke.storage.cache.redis import RedisCache
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.metadata.sql import SqlMetadataStore
+from spoke.telemetry.metrics import StorageMetrics
 
 
 @dataclass
@@ -25,17 +32,55 @@ class Backends:
         await self.metadata.close()
 
 
-def open_metadata(settings: Settings) -> SqlMetadataStore:
+def open_metadata(settings: Settings, metrics: StorageMetrics | None = None) -> SqlMetadataStore:
+    if settings.postgres_url:
+        return SqlMetadataStore.postgres(
+            settings.postgres_url,
+            replica_urls=settings.replica_urls,
+            pool_size=settings.postgres_max_conns,
+            connect_timeout=settings.postgres_connect_timeout,
+            query_timeout=settings.postgres_query_timeout,
+            metrics=metrics.database if metrics else None,
+        )
     return SqlMetadataStore.sqlite(settings.sqlite_path)
 
 
-async def open_backends(settings: Settings, *, migrate: bool = True) -> Backends:
-    """The embedded default: SQLite and a folder under ``data_dir``, an in-process cache."""
-    metadata = open_metadata(settings)
-    if migrate:
-        await metadata.migrate()
-    return Backends(
-        metadata=metadata,
-        blobs=ObjectBlobStore.local(settings.blob_root),
-        cache=MemoryCache(max_entries=settings.cache_max_entries),
-    )
+def open_blobs(settings: Settings, metrics: StorageMetrics | None = None) -> ObjectBlobStore:
+    blob_metrics = metrics.blobs if metrics else None
+    if settings.s3_endpoint:
+        return ObjectBlobStore.s3(
+            endpoint=settings.s3_endpoint,
+            bucket=settings.s3_bucket,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+            prefix=settings.s3_prefix,
+            metrics=blob_metrics,
+        )
+    return ObjectBlobStore.local(settings.blob_root, metrics=blob_metrics)
+
+
+def open_cache(settings: Settings, metrics: StorageMetrics | None = None) -> Cache:
+    cache_metrics = metrics.cache if metrics else None
+    if settings.redis_url:
+        return RedisCache.from_url(
+            settings.redis_url, timeout=settings.redis_timeout, metrics=cache_metrics
+        )
+    return MemoryCache(max_entries=settings.cache_max_entries, metrics=cache_metrics, tier="memory")
+
+
+async def open_backends(
+    settings: Settings, *, metrics: StorageMetrics | None = None, migrate: bool = True
+) -> Backends:
+    metadata = open_metadata(settings, metrics)
+    try:
+        if migrate:
+            await metadata.migrate()
+        return Backends(
+            metadata=metadata,
+            blobs=open_blobs(settings, metrics),
+            cache=open_cache(settings, metrics),
+        )
+    except BaseException:
+        await metadata.close()
+        raise

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from spoke.domain.errors import NotFound, Unavailable
@@ -17,6 +19,13 @@ class BlobNotFound(NotFound):
 
 class BlobStoreUnavailable(Unavailable):
     code = "blob_store_unavailable"
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    size: int
+    last_modified: datetime
 
 
 class BlobStore(Protocol):
@@ -37,6 +46,10 @@ class BlobStore(Protocol):
         ...
 
     async def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str) -> AsyncIterator[BlobInfo]:
+        """Every object whose key starts with ``prefix``, in no promised order."""
+        ...
 
     async def delete(self, key: str) -> None:
         """Remove the object; removing a missing object is not an error."""

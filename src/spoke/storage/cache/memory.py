@@ -6,27 +6,39 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from spoke.telemetry.metrics import CacheMetrics
+
 
 class MemoryCache:
     """Implements ``Cache`` inside one process. Bounded by entry count, least recently used
     entries evicted first; expired entries are dropped when read."""
 
     def __init__(
-        self, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+        self,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        metrics: CacheMetrics | None = None,
+        tier: str = "l1",
     ) -> None:
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._max_entries = max_entries
         self._clock = clock
+        self._hits = (metrics or CacheMetrics(None)).requests.labels(tier, "hit")
+        self._misses = (metrics or CacheMetrics(None)).requests.labels(tier, "miss")
 
     async def get(self, key: str) -> bytes | None:
         item = self._entries.get(key)
         if item is None:
+            self._misses.inc()
             return None
         expires, value = item
         if expires <= self._clock():
             del self._entries[key]
+            self._misses.inc()
             return None
         self._entries.move_to_end(key)
+        self._hits.inc()
         return value
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+# Names and paths order byte by byte (as digests and keyset pages assume) on every
+# backend: SQLite compares bytes already; PostgreSQL needs the "C" collation.
+_BYTEWISE_NAME = sa.String(100).with_variant(sa.String(100, collation="C"), "postgresql")
+_BYTEWISE_PATH = sa.String(1024).with_variant(sa.String(1024, collation="C"), "postgresql")
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -17,7 +22,7 @@ modules = sa.Table(
     "modules",
     metadata,
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
-    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", _BYTEWISE_NAME, nullable=False, unique=True),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -53,7 +58,7 @@ files = sa.Table(
         sa.ForeignKey("versions.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    sa.Column("path", sa.String(1024), primary_key=True),
+    sa.Column("path", _BYTEWISE_PATH, primary_key=True),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("object_key", sa.Text, nullable=False),

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from spoke.domain.errors import ModuleExists, ModuleNotFound, VersionNotFound
 from spoke.domain.layout import file_key
@@ -28,9 +27,14 @@ from spoke.domain.models import (
 )
 from spoke.domain.versions import Version
 from spoke.storage.metadata import MetadataUnavailable, VersionExists
+from spoke.storage.metadata.engines import migrate, postgres_engine, sqlite_engine
+from spoke.storage.metadata.replicas import Replica, ReplicaSet, note_write, wrote_in_this_context
 from spoke.storage.metadata.schema import dependencies, files, modules, versions
+from spoke.telemetry.metrics import DatabaseMetrics
 
-_MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+# Failures that say "this server is not answering", as opposed to a bad query.
+_UNREACHABLE = (OSError, TimeoutError)
 
 
 def _utc(value: datetime) -> datetime:
@@ -51,39 +55,78 @@ def _module(row: sa.Row[Any]) -> Module:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
 class SqlMetadataStore:
     """Implements ``MetadataStore`` with SQLAlchemy Core over an async engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, replicas: ReplicaSet | None = None) -> None:
         self._engine = engine
+        self._replicas = replicas
 
     @classmethod
     def sqlite(cls, path: Path) -> SqlMetadataStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
-        sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return cls(engine)
+        return cls(sqlite_engine(path))
+
+    @classmethod
+    def postgres(
+        cls,
+        url: str,
+        *,
+        replica_urls: list[str] = [],  # noqa: B006 - never mutated
+        pool_size: int = 20,
+        connect_timeout: float = 10.0,
+        query_timeout: float = 30.0,
+        metrics: DatabaseMetrics | None = None,
+    ) -> SqlMetadataStore:
+        primary = postgres_engine(
+            url, pool_size=pool_size, connect_timeout=connect_timeout, query_timeout=query_timeout
+        )
+        replicas = None
+        if replica_urls:
+            replicas = ReplicaSet(
+                [
+                    Replica(
+                        _describe(replica),
+                        postgres_engine(
+                            replica,
+                            pool_size=pool_size,
+                            # A dead replica must cost little before reads fall back.
+                            connect_timeout=min(connect_timeout, 2.0),
+                            query_timeout=query_timeout,
+                        ),
+                    )
+                    for replica in replica_urls
+                ],
+                metrics or DatabaseMetrics(None),
+            )
+        return cls(primary, replicas)
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision (once, under a lock)."""
+        async with _driver_errors():
+            await migrate(self._engine)
 
-        def upgrade(connection: sa.Connection) -> None:
-            config = Config()
-            config.set_main_option("script_location", str(_MIGRATIONS))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+    async def _read(self, query: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run a read on a healthy replica, else on the primary.
 
-        async with _driver_errors(), self._engine.begin() as conn:
-            await conn.run_sync(upgrade)
+        A request that wrote reads its writes from the primary. A replica that fails is
+        marked unhealthy and the read runs again on the primary. A replica's "not found"
+        is confirmed on the primary: the row may be newer than the replica's replay.
+        """
+        replica = None
+        if self._replicas is not None and not wrote_in_this_context():
+            replica = self._replicas.pick()
+        if replica is not None:
+            try:
+                async with replica.engine.connect() as conn:
+                    return await query(conn)
+            except (ModuleNotFound, VersionNotFound):
+                pass
+            except (DBAPIError, *_UNREACHABLE) as exc:
+                if isinstance(exc, IntegrityError):
+                    raise
+                self._replicas.mark_unhealthy(replica, exc)  # type: ignore[union-attr]
+        async with _driver_errors(), self._engine.connect() as conn:
+            return await query(conn)
 
     # modules
 
@@ -98,14 +141,17 @@ class SqlMetadataStore:
                 )
         except IntegrityError as exc:
             raise ModuleExists(name) from exc
+        note_write()
         return Module(name=name, description=description, created_at=now, updated_at=now)
 
     async def get_module(self, name: str) -> Module:
-        async with _driver_errors(), self._engine.connect() as conn:
+        async def query(conn: AsyncConnection) -> Module:
             row = (await conn.execute(modules.select().where(modules.c.name == name))).first()
-        if row is None:
-            raise ModuleNotFound(name)
-        return _module(row)
+            if row is None:
+                raise ModuleNotFound(name)
+            return _module(row)
+
+        return await self._read(query)
 
     async def list_modules(
         self, *, prefix: str = "", after: str | None = None, limit: int = 100
@@ -115,9 +161,11 @@ class SqlMetadataStore:
             query = query.where(modules.c.name.startswith(prefix, autoescape=True))
         if after is not None:
             query = query.where(modules.c.name > after)
-        async with _driver_errors(), self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_module(row) for row in rows]
+
+        async def run(conn: AsyncConnection) -> list[Module]:
+            return [_module(row) for row in (await conn.execute(query)).all()]
+
+        return await self._read(run)
 
     async def update_module(self, name: str, *, description: str) -> Module:
         async with _driver_errors(), self._engine.begin() as conn:
@@ -130,6 +178,7 @@ class SqlMetadataStore:
             row = result.first()
         if row is None:
             raise ModuleNotFound(name)
+        note_write()
         return _module(row)
 
     # versions
@@ -188,6 +237,7 @@ class SqlMetadataStore:
                     f"could not store {new.module}@{new.version}: {exc.orig}"
                 ) from exc
             raise VersionExists(existing) from exc
+        note_write()
         return ModuleVersion(
             module=new.module,
             version=new.version,
@@ -226,35 +276,37 @@ class SqlMetadataStore:
         return int(row.id)
 
     async def get_version(self, module: str, version: str) -> ModuleVersion:
-        async with _driver_errors(), self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(versions)
-                    .join(modules, modules.c.id == versions.c.module_id)
-                    .where(modules.c.name == module, versions.c.version == version)
-                )
-            ).first()
-            if row is None:
-                raise VersionNotFound(module, version)
-            file_rows = (
-                await conn.execute(
-                    sa.select(files.c.path, files.c.sha256, files.c.size)
-                    .where(files.c.version_id == row.id)
-                    .order_by(files.c.path)
-                )
-            ).all()
-            dep_module = modules.alias("dep_module")
-            dep_version = versions.alias("dep_version")
-            dep_rows = (
-                await conn.execute(
-                    sa.select(dep_module.c.name, dep_version.c.version)
-                    .select_from(dependencies)
-                    .join(dep_version, dep_version.c.id == dependencies.c.depends_on_id)
-                    .join(dep_module, dep_module.c.id == dep_version.c.module_id)
-                    .where(dependencies.c.version_id == row.id)
-                    .order_by(dep_module.c.name)
-                )
-            ).all()
+        return await self._read(lambda conn: self._version(conn, module, version))
+
+    async def _version(self, conn: AsyncConnection, module: str, version: str) -> ModuleVersion:
+        row = (
+            await conn.execute(
+                sa.select(versions)
+                .join(modules, modules.c.id == versions.c.module_id)
+                .where(modules.c.name == module, versions.c.version == version)
+            )
+        ).first()
+        if row is None:
+            raise VersionNotFound(module, version)
+        file_rows = (
+            await conn.execute(
+                sa.select(files.c.path, files.c.sha256, files.c.size)
+                .where(files.c.version_id == row.id)
+                .order_by(files.c.path)
+            )
+        ).all()
+        dep_module = modules.alias("dep_module")
+        dep_version = versions.alias("dep_version")
+        dep_rows = (
+            await conn.execute(
+                sa.select(dep_module.c.name, dep_version.c.version)
+                .select_from(dependencies)
+                .join(dep_version, dep_version.c.id == dependencies.c.depends_on_id)
+                .join(dep_module, dep_module.c.id == dep_version.c.module_id)
+                .where(dependencies.c.version_id == row.id)
+                .order_by(dep_module.c.name)
+            )
+        ).all()
         return ModuleVersion(
             module=module,
             version=row.version,
@@ -266,6 +318,8 @@ class SqlMetadataStore:
         )
 
     async def latest_version(self, module: str) -> str:
+        # Always the primary: `latest` moves, and a lagging replica's answer would be
+        # cached as if it were current.
         async with _driver_errors(), self._engine.connect() as conn:
             module_id = await self._module_id(conn, module)
             row = (
@@ -286,19 +340,22 @@ class SqlMetadataStore:
         query = sa.select(versions).order_by(versions.c.sort_key.desc()).limit(limit)
         if after is not None:
             query = query.where(versions.c.sort_key < Version.parse(after).sort_key)
-        async with _driver_errors(), self._engine.connect() as conn:
+
+        async def run(conn: AsyncConnection) -> list[VersionSummary]:
             module_id = await self._module_id(conn, module)
             rows = (await conn.execute(query.where(versions.c.module_id == module_id))).all()
-        return [
-            VersionSummary(
-                module=module,
-                version=r.version,
-                digest=r.digest,
-                created_at=_utc(r.created_at),
-                file_count=r.file_count,
-            )
-            for r in rows
-        ]
+            return [
+                VersionSummary(
+                    module=module,
+                    version=r.version,
+                    digest=r.digest,
+                    created_at=_utc(r.created_at),
+                    file_count=r.file_count,
+                )
+                for r in rows
+            ]
+
+        return await self._read(run)
 
     async def _module_id(self, conn: AsyncConnection, module: str) -> int:
         row = (await conn.execute(sa.select(modules.c.id).where(modules.c.name == module))).first()
@@ -311,6 +368,8 @@ class SqlMetadataStore:
             await conn.execute(sa.text("SELECT 1"))
 
     async def close(self) -> None:
+        if self._replicas is not None:
+            await self._replicas.close()
         await self._engine.dispose()
 
 
@@ -326,3 +385,11 @@ async def _driver_errors() -> AsyncIterator[None]:
         raise
     except DBAPIError as exc:
         raise MetadataUnavailable(f"metadata store error: {exc.orig}") from exc
+    except _UNREACHABLE as exc:
+        raise MetadataUnavailable(f"metadata store unreachable: {exc}") from exc
+
+
+def _describe(url: str) -> str:
+    """host:port of a database URL, without credentials, for logs and metric labels."""
+    parts = urlsplit(url)
+    return parts.netloc.rpartition("@")[2] or url

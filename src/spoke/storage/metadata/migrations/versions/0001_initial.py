@@ -16,13 +16,17 @@ branch_labels = None
 depends_on = None
 
 _ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+# Names and paths order byte by byte (as digests and keyset pages assume) on every
+# backend: SQLite compares bytes already; PostgreSQL needs the "C" collation.
+_BYTEWISE_NAME = sa.String(100).with_variant(sa.String(100, collation="C"), "postgresql")
+_BYTEWISE_PATH = sa.String(1024).with_variant(sa.String(1024, collation="C"), "postgresql")
 
 
 def upgrade() -> None:
     op.create_table(
         "modules",
         sa.Column("id", _ID, primary_key=True),
-        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("name", _BYTEWISE_NAME, nullable=False),
         sa.Column("description", sa.Text, nullable=False, server_default=""),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -55,7 +59,7 @@ def upgrade() -> None:
     op.create_table(
         "files",
         sa.Column("version_id", sa.BigInteger, nullable=False),
-        sa.Column("path", sa.String(1024), nullable=False),
+        sa.Column("path", _BYTEWISE_PATH, nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("size", sa.BigInteger, nullable=False),
         sa.Column("object_key", sa.Text, nullable=False),

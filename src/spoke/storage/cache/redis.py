@@ -1,0 +1,148 @@
+"""``Cache`` on Redis: standalone, Sentinel or Cluster, failing open.
+
+Every call has a short timeout; failures open a circuit breaker so a dead or slow Redis
+adds no latency while it is down; the client reconnects (and, through Sentinel, finds a
+promoted master) by itself, and the breaker lets a probe through every cooldown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import structlog
+from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.sentinel import Sentinel
+from redis.exceptions import RedisError
+
+from spoke.domain.errors import Unavailable
+from spoke.storage.cache.breaker import CircuitBreaker
+from spoke.telemetry.metrics import CacheMetrics
+
+log = structlog.get_logger(__name__)
+_FAILURES = (RedisError, OSError, TimeoutError)
+
+
+def _hosts(netloc: str) -> list[tuple[str, int]]:
+    hosts = []
+    for item in netloc.rpartition("@")[2].split(","):
+        host, _, port = item.rpartition(":")
+        hosts.append((host or item, int(port) if port else 26379))
+    return hosts
+
+
+def connect(url: str, *, timeout: float) -> Any:
+    """A redis-py asyncio client for ``redis://``, ``rediss://``,
+    ``redis+sentinel://[password@]host:port,host:port/master`` or
+    ``redis+cluster://host:port,host:port``."""
+    options: dict[str, Any] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "health_check_interval": 15,
+    }
+    parts = urlsplit(url)
+    password = unquote(parts.password) if parts.password else None
+    if parts.scheme in ("redis", "rediss", "unix"):
+        return Redis.from_url(url, **options)
+    if parts.scheme == "redis+sentinel":
+        master = parts.path.strip("/")
+        if not master:
+            raise ValueError("a redis+sentinel:// URL ends with /MASTER-NAME")
+        sentinel = Sentinel(  # type: ignore[no-untyped-call]
+            _hosts(parts.netloc),
+            sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+            **options,
+        )
+        return sentinel.master_for(master, password=password)
+    if parts.scheme == "redis+cluster":
+        nodes = [ClusterNode(host, port) for host, port in _hosts(parts.netloc)]
+        return RedisCluster(startup_nodes=nodes, password=password, **options)
+    raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
+
+
+class RedisCache:
+    """Implements ``Cache``; every failure is a miss (reads) or a dropped write."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        metrics: CacheMetrics | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self._client = client
+        self._metrics = metrics or CacheMetrics(None)
+        self._breaker = breaker or CircuitBreaker(on_change=self._circuit_changed)
+        # Invalidations that failed: retried as soon as Redis answers again, so a pointer
+        # such as `latest` does not outlive the write that moved it by a whole TTL.
+        self._pending: set[str] = set()
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, timeout: float = 0.25, metrics: CacheMetrics | None = None
+    ) -> RedisCache:
+        return cls(connect(url, timeout=timeout), metrics=metrics)
+
+    def _circuit_changed(self, is_open: bool) -> None:
+        self._metrics.circuit_open.set(1 if is_open else 0)
+        if is_open:
+            log.warning("redis unavailable, serving without the shared cache")
+        else:
+            log.info("redis answers again, using the shared cache")
+
+    def _count(self, result: str) -> None:
+        self._metrics.requests.labels("redis", result).inc()
+
+    async def get(self, key: str) -> bytes | None:
+        if not self._breaker.allow():
+            self._count("skipped")
+            return None
+        try:
+            value: bytes | None = await self._client.get(key)
+        except _FAILURES:
+            self._breaker.failed()
+            self._count("error")
+            return None
+        self._breaker.succeeded()
+        await self._flush_pending()
+        self._count("miss" if value is None else "hit")
+        return value
+
+    async def set(self, key: str, value: bytes, ttl: float) -> None:
+        if ttl <= 0 or not self._breaker.allow():
+            return
+        try:
+            await self._client.set(key, value, px=max(int(ttl * 1000), 1))
+        except _FAILURES:
+            self._breaker.failed()
+            return
+        self._breaker.succeeded()
+
+    async def delete(self, *keys: str) -> None:
+        # Deletes are how other instances learn of a write: try even with the circuit
+        # open, and keep what failed for when Redis answers again.
+        if not keys:
+            return
+        try:
+            await self._client.delete(*keys, *self._pending)
+        except _FAILURES as exc:
+            self._breaker.failed()
+            self._pending.update(keys)
+            log.warning("redis invalidation failed; retrying when it answers", error=str(exc))
+            return
+        self._pending.clear()
+        self._breaker.succeeded()
+
+    async def _flush_pending(self) -> None:
+        if self._pending:
+            await self.delete(*self._pending)
+
+    async def ping(self) -> None:
+        try:
+            await self._client.ping()
+        except _FAILURES as exc:
+            raise Unavailable(f"redis does not answer: {exc}") from exc
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,70 @@
+"""Prometheus instruments that the storage adapters record into.
+
+They live here, below every layer that uses them, so that ``storage/`` need not import
+from ``ops/``. Each set takes the process's registry: nothing is registered globally.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class DatabaseMetrics:
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.replica_fallbacks = Counter(
+            "spoke_db_replica_fallbacks",
+            "Reads served by the primary because no replica was healthy.",
+            registry=registry,
+        )
+        self.replica_healthy = Gauge(
+            "spoke_db_replica_healthy",
+            "1 while a read replica answers, 0 while reads avoid it.",
+            ["replica"],
+            registry=registry,
+        )
+
+
+class CacheMetrics:
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.requests = Counter(
+            "spoke_cache_requests",
+            "Cache lookups by tier and result (hit, miss, error, skipped).",
+            ["tier", "result"],
+            registry=registry,
+        )
+        self.circuit_open = Gauge(
+            "spoke_cache_circuit_open",
+            "1 while the shared cache is bypassed after repeated failures.",
+            registry=registry,
+        )
+
+
+class BlobMetrics:
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.operations = Counter(
+            "spoke_blob_operations",
+            "Object storage operations by kind and result.",
+            ["operation", "result"],
+            registry=registry,
+        )
+        self.bytes = Counter(
+            "spoke_blob_bytes",
+            "Bytes moved to and from object storage.",
+            ["direction"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "spoke_blob_operation_duration_seconds",
+            "Object storage operation latency.",
+            ["operation"],
+            registry=registry,
+        )
+
+
+class StorageMetrics:
+    """Every storage instrument of one process, registered once in its registry."""
+
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.database = DatabaseMetrics(registry)
+        self.cache = CacheMetrics(registry)
+        self.blobs = BlobMetrics(registry)
