@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -115,6 +116,47 @@ def migrate() -> None:
 
     asyncio.run(run())
     out.print("schema is up to date")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``30m``, ``2h`` or ``1d``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.replace(".", "", 1).isdigit():
+        raise typer.BadParameter(f"{text!r}: write a number and a unit, such as 30m, 2h or 1d")
+    return timedelta(seconds=float(number) * units[unit])
+
+
+@app.command()
+@friendly_errors
+def gc(
+    grace: Annotated[
+        str, typer.Option(help="Keep unreferenced blobs younger than this (in-flight pushes).")
+    ] = "1h",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report, delete nothing.")] = False,
+) -> None:
+    """Delete blobs that no stored version references (left by failed pushes)."""
+    from spoke.services.gc import GarbageCollector
+    from spoke.storage.factory import open_backends
+
+    window = parse_duration(grace)
+
+    async def run() -> None:
+        backends = await open_backends(Settings(), migrate=False)
+        try:
+            report = await GarbageCollector(backends.metadata, backends.blobs).collect(
+                grace=window, dry_run=dry_run
+            )
+        finally:
+            await backends.close()
+        verb = "would delete" if dry_run else "deleted"
+        out.print(
+            f"scanned {report.scanned} blobs: {report.referenced} referenced, "
+            f"{report.too_recent} unreferenced but younger than {grace}, "
+            f"{verb} {report.deleted} ({report.deleted_bytes} bytes)"
+        )
+
+    asyncio.run(run())
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from spoke.domain.errors import Conflict, Unavailable
@@ -59,6 +60,10 @@ class MetadataStore(Protocol):
         self, module: str, *, after: str | None = None, limit: int = 100
     ) -> list[VersionSummary]:
         """Versions from the highest precedence down."""
+        ...
+
+    async def referenced_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these blob keys some stored file points at (for garbage collection)."""
         ...
 
     async def ping(self) -> None: ...

@@ -62,6 +62,8 @@ files = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("object_key", sa.Text, nullable=False),
+    # Garbage collection asks which blob keys are still referenced.
+    sa.Index("ix_files_object_key", "object_key"),
 )
 
 dependencies = sa.Table(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -362,6 +362,16 @@ class SqlMetadataStore:
         if row is None:
             raise ModuleNotFound(module)
         return int(row.id)
+
+    async def referenced_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        # The primary: a replica may not have replayed the push that references a key yet.
+        async with _driver_errors(), self._engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(files.c.object_key).where(files.c.object_key.in_(list(keys)))
+            )
+            return {row.object_key for row in rows}
 
     async def ping(self) -> None:
         async with _driver_errors(), self._engine.connect() as conn:

@@ -71,6 +71,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
     )
+    op.create_index("ix_files_object_key", "files", ["object_key"])
     op.create_table(
         "dependencies",
         sa.Column("version_id", sa.BigInteger, nullable=False),
@@ -94,6 +95,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("dependencies")
+    op.drop_index("ix_files_object_key", table_name="files")
     op.drop_table("files")
     op.drop_index("ix_versions_module_id_sort_key", table_name="versions")
     op.drop_table("versions")
