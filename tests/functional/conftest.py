@@ -13,19 +13,34 @@ import pytest
 
 from spoke.api.app import create_app
 from spoke.config import Settings
+from spoke.devstack.stack import Stack
+from tests.production import isolated_settings
 
 MakeClient = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
+@pytest.fixture(params=["embedded", "production"])
+def backend(request: pytest.FixtureRequest) -> Stack | None:
+    """Every API test runs on the embedded default and on PostgreSQL + S3 + Redis."""
+    if request.param == "production":
+        stack: Stack = request.getfixturevalue("stack")
+        return stack
+    return None
+
+
 @pytest.fixture
-async def make_client(tmp_path: Path) -> AsyncIterator[MakeClient]:
+async def make_client(tmp_path: Path, backend: Stack | None) -> AsyncIterator[MakeClient]:
     """Start an app with settings overrides and return a client talking to it."""
     counter = itertools.count()
     async with AsyncExitStack() as stack:
 
         async def make(**overrides: Any) -> httpx.AsyncClient:
             data_dir = tmp_path / f"data{next(counter)}"
-            app = create_app(Settings(data_dir=data_dir, **overrides))
+            if backend is None:
+                settings = Settings(data_dir=data_dir, **overrides)
+            else:
+                settings = await isolated_settings(backend, data_dir, **overrides)
+            app = create_app(settings)
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://spoke.test"

@@ -60,7 +60,7 @@ def wait_until_ready(server: Server, deadline: float) -> None:
 
 
 @contextlib.contextmanager
-def running_server(workdir: Path, **settings: str) -> Iterator[Server]:
+def running_server(workdir: Path, environment: dict[str, str] | None = None) -> Iterator[Server]:
     """Start ``spoke serve`` with its data under ``workdir``; kill it on the way out."""
     port, health_port = free_port(), free_port()
     env = {
@@ -69,7 +69,7 @@ def running_server(workdir: Path, **settings: str) -> Iterator[Server]:
         "SPOKE_PORT": str(port),
         "SPOKE_HEALTH_PORT": str(health_port),
         "SPOKE_DATA_DIR": str(workdir / "data"),
-        **{f"SPOKE_{k.upper()}": v for k, v in settings.items()},
+        **(environment or {}),
     }
     log = workdir / "serve.log"
     with log.open("wb") as sink:

@@ -13,25 +13,40 @@ from pathlib import Path
 
 import pytest
 
+from spoke.config import Settings
 from spoke.storage.blobs import BlobStore
 from spoke.storage.blobs.objects import ObjectBlobStore
+from spoke.storage.cache import Cache
+from spoke.storage.cache.memory import MemoryCache
+from spoke.storage.cache.redis import RedisCache, connect
+from spoke.storage.factory import open_blobs, open_cache, open_metadata
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.metadata.sql import SqlMetadataStore
+from tests.production import isolated_settings
 
-BlobStoreFactory = Callable[[Path], Awaitable[BlobStore]]
-MetadataStoreFactory = Callable[[Path], Awaitable[MetadataStore]]
+BlobStoreFactory = Callable[[pytest.FixtureRequest, Path], Awaitable[BlobStore]]
+MetadataStoreFactory = Callable[[pytest.FixtureRequest, Path], Awaitable[MetadataStore]]
+CacheFactory = Callable[[pytest.FixtureRequest, Path], Awaitable[Cache]]
 
 
-async def _local_blob_store(tmp_path: Path) -> BlobStore:
+async def _production(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Isolated settings on the session's stack (started on first use)."""
+    return await isolated_settings(request.getfixturevalue("stack"), tmp_path)
+
+
+async def _local_blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     return ObjectBlobStore.local(tmp_path / "blobs")
 
 
-async def _memory_blob_store(tmp_path: Path) -> BlobStore:
+async def _memory_blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     return ObjectBlobStore.memory()
 
 
-async def _sqlite_metadata_store(tmp_path: Path) -> MetadataStore:
-    store = SqlMetadataStore.sqlite(tmp_path / "spoke.db")
+async def _s3_blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    return open_blobs(await _production(request, tmp_path))
+
+
+async def _migrated(store: SqlMetadataStore) -> MetadataStore:
     try:
         await store.migrate()
     except BaseException:
@@ -40,19 +55,53 @@ async def _sqlite_metadata_store(tmp_path: Path) -> MetadataStore:
     return store
 
 
+async def _sqlite_metadata_store(request: pytest.FixtureRequest, tmp_path: Path) -> MetadataStore:
+    return await _migrated(SqlMetadataStore.sqlite(tmp_path / "spoke.db"))
+
+
+async def _postgres_metadata_store(request: pytest.FixtureRequest, tmp_path: Path) -> MetadataStore:
+    return await _migrated(open_metadata(await _production(request, tmp_path)))
+
+
+async def _memory_cache(request: pytest.FixtureRequest, tmp_path: Path) -> Cache:
+    return MemoryCache()
+
+
+async def _redis_cache(request: pytest.FixtureRequest, tmp_path: Path) -> Cache:
+    settings = await _production(request, tmp_path)
+    assert settings.redis_url
+    # The contract tests use plain keys: start each from an empty Redis.
+    client, helpers = connect(settings.redis_url, timeout=2)
+    try:
+        await client.flushdb()
+    finally:
+        for closable in (client, *helpers):
+            await closable.aclose()
+    cache = open_cache(settings)
+    assert isinstance(cache, RedisCache)
+    return cache
+
+
 BLOB_BACKENDS: dict[str, BlobStoreFactory] = {
     "local": _local_blob_store,
     "memory": _memory_blob_store,
+    "s3": _s3_blob_store,
 }
 
 METADATA_BACKENDS: dict[str, MetadataStoreFactory] = {
     "sqlite": _sqlite_metadata_store,
+    "postgres": _postgres_metadata_store,
+}
+
+CACHE_BACKENDS: dict[str, CacheFactory] = {
+    "memory": _memory_cache,
+    "redis": _redis_cache,
 }
 
 
 @pytest.fixture(params=list(BLOB_BACKENDS))
 async def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BlobStore]:
-    store = await BLOB_BACKENDS[request.param](tmp_path)
+    store = await BLOB_BACKENDS[request.param](request, tmp_path)
     try:
         yield store
     finally:
@@ -64,7 +113,16 @@ async def metadata_store(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[MetadataStore]:
     """A migrated, empty metadata store."""
-    store = await METADATA_BACKENDS[request.param](tmp_path)
+    store = await METADATA_BACKENDS[request.param](request, tmp_path)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture(params=list(CACHE_BACKENDS))
+async def cache(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Cache]:
+    store = await CACHE_BACKENDS[request.param](request, tmp_path)
     try:
         yield store
     finally:

@@ -1,4 +1,5 @@
-"""Request ids and access logs: every request gets an ``X-Request-ID`` bound to its logs."""
+"""Per-request context: an ``X-Request-ID`` bound to the logs, an access log line, and the
+read-your-writes scope of the metadata store."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import uuid
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from spoke.storage import consistency
 
 log = structlog.get_logger("spoke.access")
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -35,7 +38,7 @@ class RequestContext:
                 message = {**message, "headers": headers}
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        with structlog.contextvars.bound_contextvars(request_id=request_id), consistency.scope():
             try:
                 await self.app(scope, receive, send_with_id)
             finally:

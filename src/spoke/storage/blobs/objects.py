@@ -67,8 +67,9 @@ class ObjectBlobStore:
                 "timeout": timedelta(seconds=60),
             },
             retry_config={
-                "max_retries": 3,
-                "retry_timeout": timedelta(seconds=10),
+                # Retry a blip, but answer a dead endpoint within a few seconds.
+                "max_retries": 2,
+                "retry_timeout": timedelta(seconds=3),
                 "backoff": {
                     "init_backoff": timedelta(milliseconds=100),
                     "max_backoff": timedelta(seconds=2),

@@ -7,6 +7,7 @@ promoted master) by itself, and the breaker lets a probe through every cooldown.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -32,19 +33,21 @@ def _hosts(netloc: str) -> list[tuple[str, int]]:
     return hosts
 
 
-def connect(url: str, *, timeout: float) -> Any:
+def connect(url: str, *, timeout: float, max_connections: int = 64) -> tuple[Any, list[Any]]:
     """A redis-py asyncio client for ``redis://``, ``rediss://``,
     ``redis+sentinel://[password@]host:port,host:port/master`` or
-    ``redis+cluster://host:port,host:port``."""
+    ``redis+cluster://host:port,host:port``, and the other clients it uses (Sentinels),
+    which must be closed with it."""
     options: dict[str, Any] = {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
         "health_check_interval": 15,
+        "max_connections": max_connections,
     }
     parts = urlsplit(url)
     password = unquote(parts.password) if parts.password else None
     if parts.scheme in ("redis", "rediss", "unix"):
-        return Redis.from_url(url, **options)
+        return Redis.from_url(url, **options), []
     if parts.scheme == "redis+sentinel":
         master = parts.path.strip("/")
         if not master:
@@ -52,12 +55,12 @@ def connect(url: str, *, timeout: float) -> Any:
         sentinel = Sentinel(  # type: ignore[no-untyped-call]
             _hosts(parts.netloc),
             sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout},
-            **options,
         )
-        return sentinel.master_for(master, password=password)
+        client = sentinel.master_for(master, password=password, **options)
+        return client, list(sentinel.sentinels)
     if parts.scheme == "redis+cluster":
         nodes = [ClusterNode(host, port) for host, port in _hosts(parts.netloc)]
-        return RedisCluster(startup_nodes=nodes, password=password, **options)
+        return RedisCluster(startup_nodes=nodes, password=password, **options), []
     raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
 
 
@@ -70,8 +73,14 @@ class RedisCache:
         *,
         metrics: CacheMetrics | None = None,
         breaker: CircuitBreaker | None = None,
+        helpers: list[Any] | None = None,
+        max_connections: int = 64,
     ) -> None:
         self._client = client
+        self._helpers = helpers or []
+        # redis-py's pools fail at once when all their connections are busy: queue here
+        # instead, so a burst of requests waits a little rather than losing its cache.
+        self._slots = asyncio.Semaphore(max_connections)
         self._metrics = metrics or CacheMetrics(None)
         self._breaker = breaker or CircuitBreaker(on_change=self._circuit_changed)
         # Invalidations that failed: retried as soon as Redis answers again, so a pointer
@@ -82,7 +91,8 @@ class RedisCache:
     def from_url(
         cls, url: str, *, timeout: float = 0.25, metrics: CacheMetrics | None = None
     ) -> RedisCache:
-        return cls(connect(url, timeout=timeout), metrics=metrics)
+        client, helpers = connect(url, timeout=timeout)
+        return cls(client, metrics=metrics, helpers=helpers)
 
     def _circuit_changed(self, is_open: bool) -> None:
         self._metrics.circuit_open.set(1 if is_open else 0)
@@ -99,7 +109,8 @@ class RedisCache:
             self._count("skipped")
             return None
         try:
-            value: bytes | None = await self._client.get(key)
+            async with self._slots:
+                value: bytes | None = await self._client.get(key)
         except _FAILURES:
             self._breaker.failed()
             self._count("error")
@@ -113,7 +124,8 @@ class RedisCache:
         if ttl <= 0 or not self._breaker.allow():
             return
         try:
-            await self._client.set(key, value, px=max(int(ttl * 1000), 1))
+            async with self._slots:
+                await self._client.set(key, value, px=max(int(ttl * 1000), 1))
         except _FAILURES:
             self._breaker.failed()
             return
@@ -125,7 +137,8 @@ class RedisCache:
         if not keys:
             return
         try:
-            await self._client.delete(*keys, *self._pending)
+            async with self._slots:
+                await self._client.delete(*keys, *self._pending)
         except _FAILURES as exc:
             self._breaker.failed()
             self._pending.update(keys)
@@ -140,9 +153,12 @@ class RedisCache:
 
     async def ping(self) -> None:
         try:
-            await self._client.ping()
+            async with self._slots:
+                await self._client.ping()
         except _FAILURES as exc:
             raise Unavailable(f"redis does not answer: {exc}") from exc
 
     async def close(self) -> None:
         await self._client.aclose()
+        for helper in self._helpers:
+            await helper.aclose()

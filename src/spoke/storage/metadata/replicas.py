@@ -1,12 +1,10 @@
-"""Read replicas: round robin over the healthy ones, a background probe for the rest,
-and read-your-writes for a request that has just written."""
+"""Read replicas: round robin over the healthy ones, a background probe for the rest."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import itertools
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,17 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from spoke.telemetry.metrics import DatabaseMetrics
 
 log = structlog.get_logger(__name__)
-
-# Set in the task (one per request) that wrote: its later reads go to the primary.
-_wrote: ContextVar[bool] = ContextVar("spoke_wrote_primary", default=False)
-
-
-def note_write() -> None:
-    _wrote.set(True)
-
-
-def wrote_in_this_context() -> bool:
-    return _wrote.get()
 
 
 @dataclass(eq=False)

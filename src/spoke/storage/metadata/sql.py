@@ -26,9 +26,10 @@ from spoke.domain.models import (
     VersionSummary,
 )
 from spoke.domain.versions import Version
+from spoke.storage.consistency import note_write, wrote_in_this_scope
 from spoke.storage.metadata import MetadataUnavailable, VersionExists
 from spoke.storage.metadata.engines import migrate, postgres_engine, sqlite_engine
-from spoke.storage.metadata.replicas import Replica, ReplicaSet, note_write, wrote_in_this_context
+from spoke.storage.metadata.replicas import Replica, ReplicaSet
 from spoke.storage.metadata.schema import dependencies, files, modules, versions
 from spoke.telemetry.metrics import DatabaseMetrics
 
@@ -113,7 +114,7 @@ class SqlMetadataStore:
         is confirmed on the primary: the row may be newer than the replica's replay.
         """
         replica = None
-        if self._replicas is not None and not wrote_in_this_context():
+        if self._replicas is not None and not wrote_in_this_scope():
             replica = self._replicas.pick()
         if replica is not None:
             try:
