@@ -88,3 +88,21 @@ def running_server(workdir: Path, environment: dict[str, str] | None = None) -> 
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``spoke`` command against ``server``."""
+    env = {**os.environ, "SPOKE_REGISTRY": server.api}
+    return subprocess.run(
+        [sys.executable, "-m", "spoke", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by its relative path."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}

@@ -17,14 +17,10 @@ import pytest
 
 from spoke.devstack.stack import Stack
 from spoke.storage.factory import open_blobs
-from tests.functional.live_server import googleapis_tree, running_server
+from tests.functional.live_server import googleapis_tree, running_server, tree_bytes
 from tests.production import as_environment, isolated_settings
 
 pytestmark = pytest.mark.e2e
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_googleapis_round_trip_on_postgres_s3_redis(stack: Stack, tmp_path: Path) -> None:

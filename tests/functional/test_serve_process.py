@@ -7,17 +7,22 @@ clean SIGTERM shutdown.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.functional.live_server import Server, free_port, googleapis_tree, running_server
+from tests.functional.live_server import (
+    Server,
+    cli,
+    free_port,
+    googleapis_tree,
+    running_server,
+    tree_bytes,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -26,22 +31,6 @@ pytestmark = pytest.mark.e2e
 def server(tmp_path: Path) -> Iterator[Server]:
     with running_server(tmp_path) as server:
         yield server
-
-
-def cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SPOKE_REGISTRY": server.api}
-    return subprocess.run(
-        [sys.executable, "-m", "spoke", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_push_pull_googleapis_round_trip(server: Server, tmp_path: Path) -> None:

@@ -35,12 +35,17 @@ def ephemeral_range() -> tuple[int, int]:
 
 
 def is_port_free(port: int, host: str = HOST) -> bool:
-    """True if a server could listen on ``host:port`` right now."""
+    """True if a server could listen on ``host:port`` right now.
+
+    Binds without listening: a process forked by another thread meanwhile holds a
+    copy of the probe until it execs, and a *listening* copy would block the very
+    server the port is meant for (all of ours set ``SO_REUSEADDR``, which only
+    conflicts with listeners).
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
-            sock.listen(1)
         except OSError:
             return False
     return True
