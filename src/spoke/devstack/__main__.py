@@ -85,6 +85,7 @@ def cmd_up(directory: Path, *, postgres: bool, redis: bool, s3: bool) -> int:
         raise
     described = stack.describe()
     temporary = _state_path(stack.workdir).with_suffix(".tmp")
+    temporary.touch(mode=0o600)  # it holds the S3 secret key
     temporary.write_text(json.dumps(described, indent=2) + "\n")
     temporary.replace(_state_path(stack.workdir))
     print(

@@ -144,7 +144,7 @@ def spawn(
 
     With ``account`` the child switches to that user (and only its primary group)
     itself, rather than through ``runuser``: the server stays our direct child, so we
-    reap it. PID 1 on these machines does not reap orphans, and a zombie postmaster
+    reap it. PID 1 on these machines reaps orphans late, and a zombie postmaster
     whose PID is still in ``postmaster.pid`` would block the next start.
     """
     with log.open("ab") as out:

@@ -205,17 +205,11 @@ class SeaweedServer(SpawnedServer):
         }
         return bool(nodes) and on_disk <= known
 
-    def probe(self, secret_key: str) -> int | None:
-        """Status of a bucket listing signed with ``secret_key``; None if unreachable."""
-        reply = self._signed_get(f"/{self.bucket}", {"list-type": "2"}, secret_key=secret_key)
-        return None if reply is None else reply[0]
-
     def _signed_get(
         self,
         path: str,
         query: dict[str, str],
         *,
-        secret_key: str | None = None,
         extra: dict[str, str] | None = None,
     ) -> tuple[int, bytes] | None:
         """A SigV4-signed GET: ``(status, body)``, or None if S3 is unreachable."""
@@ -225,7 +219,7 @@ class SeaweedServer(SpawnedServer):
             path,
             query,
             access_key=self.access_key,
-            secret_key=secret_key or self.secret_key,
+            secret_key=self.secret_key,
         )
         target = quote(path) + (f"?{urlencode(query)}" if query else "")
         connection = http.client.HTTPConnection(self.host, self.port, timeout=2)
