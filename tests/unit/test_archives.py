@@ -5,11 +5,12 @@ import io
 import random
 import tarfile
 import zipfile
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from spoke.services.archives import ArchiveFormat, build_archive
+from spoke.services.archives import ArchiveFormat, build_archive, stream_tar_gz
 
 MTIME = datetime(2024, 5, 17, 12, 34, 56, tzinfo=UTC)
 FILES = [
@@ -160,3 +161,33 @@ def test_empty_archive_is_valid(fmt: ArchiveFormat) -> None:
         assert _tar_contents(data) == {}
     else:
         assert _zip_contents(data) == {}
+
+
+async def _collect(stream: AsyncIterator[bytes]) -> bytes:
+    return b"".join([chunk async for chunk in stream])
+
+
+async def test_streamed_tar_gz_holds_every_file_in_order() -> None:
+    contents = dict(FILES)
+
+    async def chunks_of(path: str) -> AsyncIterator[bytes]:
+        data = contents[path]
+        for start in range(0, len(data), 3):  # small chunks, as a store may send
+            yield data[start : start + 3]
+
+    sizes = [(path, len(data)) for path, data in reversed(FILES)]
+    data = await _collect(stream_tar_gz(sizes, chunks_of, MTIME))
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        members = tar.getmembers()
+        assert [m.name for m in members] == sorted(contents)
+        assert {m.name: tar.extractfile(m).read() for m in members} == contents  # type: ignore[union-attr]
+        assert {m.mtime for m in members} == {int(MTIME.timestamp())}
+    assert data == await _collect(stream_tar_gz(sizes, chunks_of, MTIME))
+
+
+async def test_streamed_tar_gz_refuses_a_short_file() -> None:
+    async def short(path: str) -> AsyncIterator[bytes]:
+        yield b"x"
+
+    with pytest.raises(ValueError, match="expected"):
+        await _collect(stream_tar_gz([("a.proto", 5)], short, MTIME))

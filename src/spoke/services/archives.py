@@ -6,7 +6,8 @@ import gzip
 import io
 import tarfile
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -51,3 +52,29 @@ def _zip(files: Sequence[tuple[str, bytes]], mtime: datetime) -> bytes:
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     return raw.getvalue()
+
+
+async def stream_tar_gz(
+    files: Sequence[tuple[str, int]],
+    chunks_of: Callable[[str], AsyncIterator[bytes]],
+    mtime: datetime,
+) -> AsyncIterator[bytes]:
+    """A ``.tar.gz`` of ``(path, size)`` entries, sorted by path, produced while the bytes
+    arrive from ``chunks_of(path)``: one file's chunk in memory at a time, never the tree.
+    """
+    stamp = max(int(mtime.timestamp()), 0)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip framing, header mtime 0
+    for path, size in sorted(files):
+        info = tarfile.TarInfo(path)
+        info.size, info.mtime, info.mode = size, stamp, 0o644
+        yield compressor.compress(info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8"))
+        written = 0
+        async for chunk in chunks_of(path):
+            written += len(chunk)
+            if out := compressor.compress(chunk):
+                yield out
+        if written != size:
+            raise ValueError(f"{path}: {written} bytes read, {size} expected")
+        yield compressor.compress(b"\0" * (-size % tarfile.BLOCKSIZE))
+    yield compressor.compress(b"\0" * (2 * tarfile.BLOCKSIZE))  # end-of-archive marker
+    yield compressor.flush()

@@ -10,7 +10,7 @@ from spoke.domain.layout import file_key
 from spoke.domain.models import FileEntry, ModuleVersion, VersionSummary
 from spoke.domain.names import validate_module_name
 from spoke.domain.paths import validate_path
-from spoke.services.archives import ArchiveFormat, build_archive
+from spoke.services.archives import ArchiveFormat, build_archive, stream_tar_gz
 from spoke.services.concurrency import map_limited
 from spoke.services.versions import VersionReader
 from spoke.storage.blobs import BlobStore
@@ -56,6 +56,30 @@ class PullService:
         return await self._blobs.get(
             file_key(version.module, version.version, entry.sha256, entry.path)
         )
+
+    async def archive_stream(self, version: ModuleVersion) -> AsyncIterator[bytes]:
+        """The tree as a streamed ``.tar.gz``. The first blob is read before this returns,
+        so an unreachable store fails here (a clean error), not halfway through a body."""
+        entries = {e.path: e for e in version.files}
+
+        def chunks_of(path: str) -> AsyncIterator[bytes]:
+            entry = entries[path]
+            key = file_key(version.module, version.version, entry.sha256, entry.path)
+            return self._blobs.stream(key)
+
+        stream = aiter(
+            stream_tar_gz([(e.path, e.size) for e in version.files], chunks_of, version.created_at)
+        )
+        first = await anext(stream, b"")
+        if version.files:  # the header alone does not touch the store; its first bytes do
+            first += await anext(stream, b"")
+
+        async def body() -> AsyncIterator[bytes]:
+            yield first
+            async for chunk in stream:
+                yield chunk
+
+        return body()
 
     async def archive(self, version: ModuleVersion, fmt: ArchiveFormat) -> bytes:
         async def read(entry: FileEntry) -> tuple[str, bytes]:

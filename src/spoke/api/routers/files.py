@@ -95,5 +95,8 @@ async def get_archive(
     }
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    body = await services.pull.archive(stored, format)
+    if format is ArchiveFormat.TAR_GZ:
+        chunks = await services.pull.archive_stream(stored)
+        return StreamingResponse(chunks, media_type=format.media_type, headers=headers)
+    body = await services.pull.archive(stored, format)  # zip wants its index at the end
     return Response(body, media_type=format.media_type, headers=headers)
