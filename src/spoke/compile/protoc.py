@@ -14,7 +14,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +60,14 @@ def parse_diagnostics(stderr: str) -> list[Diagnostic]:
         elif not line.startswith("warning:"):
             found.append(Diagnostic(None, None, None, line))
     return found
+
+
+def _read_tree(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
 
 
 def _relative(stderr: str, work: Path) -> str:
@@ -110,9 +118,12 @@ class Protoc:
         timeout: float = 60.0,
         concurrency: int = 0,
         scratch: Path | None = None,
+        memory_limit: int = 2 * 1024**3,
     ) -> None:
         self.executable = executable
         self._scratch = scratch
+        self._memory_limit = memory_limit
+        self._prlimit = shutil.which("prlimit")
         include = executable.parent.parent / "include"
         self._include = include if (include / "google" / "protobuf").is_dir() else None
         self._timeout = timeout
@@ -125,31 +136,67 @@ class Protoc:
     async def compile(
         self, roots: Sequence[Mapping[str, bytes]], targets: Sequence[str]
     ) -> CompileResult:
-        """Compile ``targets`` (paths in ``roots[0]``), every root on the import path.
+        """Compile ``targets`` (paths in ``roots[0]``), every root on the import path, to a
+        ``FileDescriptorSet`` with imports and source info.
 
         Raises ``CompileFailed`` with protoc's diagnostics as ``details``.
+        """
+
+        def descriptor_set(out: Path) -> list[str]:
+            return [
+                f"--descriptor_set_out={out / 'out.pb'}",
+                "--include_imports",
+                "--include_source_info",
+            ]
+
+        outputs = await self.generate(roots, targets, descriptor_set)
+        return CompileResult(descriptor_set=outputs["out.pb"])
+
+    async def generate(
+        self,
+        roots: Sequence[Mapping[str, bytes]],
+        targets: Sequence[str],
+        output_args: Callable[[Path], Sequence[str]],
+    ) -> dict[str, bytes]:
+        """Run protoc with ``output_args(out_dir)`` (``--python_out=…``, ``--plugin=…``)
+        and return every file it wrote under ``out_dir``, by relative path.
+
+        protoc runs in a fresh private directory, within the timeout and memory limit,
+        with only that directory, the import roots and the well-known types visible to it
+        by path. Raises ``CompileFailed`` with protoc's diagnostics as ``details``.
         """
         async with self._slots:
             with tempfile.TemporaryDirectory(prefix="spoke-protoc-", dir=self._scratch) as tmp:
                 work = Path(tmp)
-                await asyncio.to_thread(self._prepare, work, roots, targets)
+                out = work / "out"
+                out.mkdir()
+                await asyncio.to_thread(self._prepare, work, roots, [*output_args(out), *targets])
                 code, _, err = await self._run(
-                    [str(self.executable), f"@{work / 'args'}"], cwd=work / "root0"
+                    [*self._limits(), str(self.executable), f"@{work / 'args'}"],
+                    cwd=work / "root0",
                 )
                 if code != 0:
                     diagnostics = parse_diagnostics(_relative(err, work)) or [
                         Diagnostic(None, None, None, f"protoc exited with status {code}")
                     ]
                     raise CompileFailed(
-                        f"{len(diagnostics)} error(s) compiling the pushed files: "
+                        f"{len(diagnostics)} error(s) compiling the files: "
                         + diagnostics[0].message,
                         details=[d.as_dict() for d in diagnostics],
                     )
-                return CompileResult(descriptor_set=(work / "out.pb").read_bytes())
+                return await asyncio.to_thread(_read_tree, out)
+
+    def _limits(self) -> list[str]:
+        """``prlimit`` caps protoc's address space: a hostile tree fails, not the host."""
+        if self._memory_limit and self._prlimit:
+            return [self._prlimit, f"--as={self._memory_limit}", "--"]
+        return []
 
     def _prepare(
         self, work: Path, roots: Sequence[Mapping[str, bytes]], targets: Sequence[str]
     ) -> list[str]:
+        """Write the roots under ``work`` and protoc's argument file; ``targets`` are the
+        output flags and the files to compile, in that order."""
         # protoc runs inside root0 and names files relative to it in its messages.
         args: list[str] = []
         for index, root in enumerate(roots):
@@ -162,12 +209,7 @@ class Protoc:
             args.append("--proto_path=." if index == 0 else f"--proto_path=../{base.name}")
         if self._include is not None:
             args.append(f"--proto_path={self._include}")
-        args += [
-            f"--descriptor_set_out={work / 'out.pb'}",
-            "--include_imports",
-            "--include_source_info",
-            *targets,
-        ]
+        args += targets
         # One argument a line: trees of thousands of files stay under the ARG_MAX limit.
         (work / "args").write_text("\n".join(args) + "\n", encoding="utf-8")
         return args

@@ -23,6 +23,7 @@ from spoke.domain.names import validate_module_name
 from spoke.domain.paths import is_proto, validate_path
 from spoke.domain.versions import Version
 from spoke.services.concurrency import map_limited
+from spoke.services.dependencies import DependencyResolver
 from spoke.services.modules import validate_description
 from spoke.services.versions import VersionReader
 from spoke.storage.blobs import BlobStore
@@ -71,6 +72,7 @@ class PushService:
         self._reader = reader
         self._protoc = protoc
         self._limits = limits
+        self._dependencies = DependencyResolver(reader, blobs)
 
     async def push(self, request: PushRequest) -> PushResult:
         module = validate_module_name(request.module)
@@ -87,7 +89,7 @@ class PushService:
         if existing is not None:
             return PushResult(_same_or_conflict(existing, digest, deps), created=False)
 
-        dep_roots = await self._dependency_roots(module, deps, contents)
+        dep_roots = await self._dependencies.roots(module, deps, set(contents))
         protos = [path for path in contents if is_proto(path)]
         await self._protoc.compile([contents, *dep_roots], protos)
 
@@ -141,62 +143,6 @@ class PushService:
         if not any(is_proto(path) for path in contents):
             raise InvalidArgument("a version needs at least one .proto file")
         return contents
-
-    async def _dependency_roots(
-        self, module: str, deps: tuple[Dependency, ...], own: dict[str, bytes]
-    ) -> list[dict[str, bytes]]:
-        """The files of every dependency, transitively, one import root each."""
-        closure = await self._closure(module, deps)
-        roots: list[dict[str, bytes]] = []
-        owners = dict.fromkeys(own, f"{module} (this push)")
-        for dep in closure:
-            proto_entries = [e for e in dep.files if is_proto(e.path)]
-            for entry in proto_entries:
-                if entry.path in owners:
-                    raise DependencyError(
-                        f"{entry.path!r} is in both {owners[entry.path]} and "
-                        f"{dep.module}@{dep.version}; import paths must be unique",
-                        details={"path": entry.path},
-                    )
-                owners[entry.path] = f"{dep.module}@{dep.version}"
-
-            async def read(entry: FileEntry, dep: ModuleVersion = dep) -> bytes:
-                return await self._blobs.get(
-                    file_key(dep.module, dep.version, entry.sha256, entry.path)
-                )
-
-            data = await map_limited(read, proto_entries)
-            roots.append({e.path: d for e, d in zip(proto_entries, data, strict=True)})
-        return roots
-
-    async def _closure(self, module: str, deps: tuple[Dependency, ...]) -> list[ModuleVersion]:
-        pinned: dict[str, ModuleVersion] = {}
-        pending = list(deps)
-        while pending:
-            dep = pending.pop()
-            if dep.module == module:
-                raise DependencyError(
-                    f"{module} cannot depend on a version of itself (through {dep.module}@"
-                    f"{dep.version})",
-                    details={"module": dep.module, "version": dep.version},
-                )
-            if (seen := pinned.get(dep.module)) is not None:
-                if seen.version != dep.version:
-                    raise DependencyError(
-                        f"dependencies pin two versions of {dep.module}: "
-                        f"{seen.version} and {dep.version}",
-                        details={"module": dep.module, "versions": [seen.version, dep.version]},
-                    )
-                continue
-            found = await self._reader.find(dep.module, dep.version)
-            if found is None:
-                raise DependencyError(
-                    f"dependency {dep.module}@{dep.version} does not exist",
-                    details={"module": dep.module, "version": dep.version},
-                )
-            pinned[dep.module] = found
-            pending.extend(found.dependencies)
-        return list(pinned.values())
 
 
 def _validate_dependencies(module: str, deps: Sequence[Dependency]) -> tuple[Dependency, ...]:

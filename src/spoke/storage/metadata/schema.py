@@ -84,3 +84,46 @@ dependencies = sa.Table(
     # Dependents of a version are found through this index.
     sa.Index("ix_dependencies_depends_on_id", "depends_on_id"),
 )
+
+artifacts = sa.Table(
+    "artifacts",
+    metadata,
+    # sha256 over everything that determines the output (inputs, language, tool versions).
+    sa.Column("cache_key", sa.String(64), primary_key=True),
+    sa.Column("object_key", sa.Text, nullable=False),
+    sa.Column("digest", sa.String(80), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_artifacts_object_key", "object_key"),
+)
+
+compile_jobs = sa.Table(
+    "compile_jobs",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column(
+        "version_id",
+        sa.BigInteger,
+        sa.ForeignKey("versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("language", sa.String(32), nullable=False),
+    sa.Column("grpc", sa.Boolean, nullable=False),
+    # pending → running → succeeded | failed (or back to pending for a retry)
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    # A running job whose lease has passed belongs to a worker that died: re-claimable.
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
+    sa.Column("worker", sa.Text),
+    sa.Column("error", sa.Text),
+    sa.Column("cache_key", sa.String(64), sa.ForeignKey("artifacts.cache_key")),
+    sa.Column("duration_ms", sa.Integer),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint(
+        "version_id", "language", "grpc", name="uq_compile_jobs_version_id_language_grpc"
+    ),
+    sa.Index("ix_compile_jobs_status_due", "status", "next_attempt_at"),
+)

@@ -30,7 +30,7 @@ from spoke.storage.consistency import note_write, wrote_in_this_scope
 from spoke.storage.metadata import MetadataUnavailable, VersionExists
 from spoke.storage.metadata.engines import migrate, postgres_engine, sqlite_engine
 from spoke.storage.metadata.replicas import Replica, ReplicaSet
-from spoke.storage.metadata.schema import dependencies, files, modules, versions
+from spoke.storage.metadata.schema import artifacts, dependencies, files, modules, versions
 from spoke.telemetry.metrics import DatabaseMetrics
 
 T = TypeVar("T")
@@ -369,14 +369,23 @@ class SqlMetadataStore:
             return set()
         # The primary: a replica may not have replayed the push that references a key yet.
         async with _driver_errors(), self._engine.connect() as conn:
+            wanted = list(keys)
             rows = await conn.execute(
-                sa.select(files.c.object_key).where(files.c.object_key.in_(list(keys)))
+                sa.union(
+                    sa.select(files.c.object_key).where(files.c.object_key.in_(wanted)),
+                    sa.select(artifacts.c.object_key).where(artifacts.c.object_key.in_(wanted)),
+                )
             )
             return {row.object_key for row in rows}
 
     async def ping(self) -> None:
         async with _driver_errors(), self._engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The primary's engine, for adapters that share the database (the compile queue)."""
+        return self._engine
 
     async def close(self) -> None:
         if self._replicas is not None:

@@ -1,0 +1,354 @@
+"""``CompileQueue`` in the metadata database: claims with ``FOR UPDATE SKIP LOCKED`` and
+wake-ups by ``LISTEN/NOTIFY`` on PostgreSQL; on SQLite, whose writes are serialised, the
+same statements are atomic and workers poll."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from spoke.storage.metadata.schema import artifacts, compile_jobs, modules, versions
+from spoke.storage.queue import Artifact, CompileJob, JobSpec, JobStatus
+
+log = structlog.get_logger(__name__)
+CHANNEL = "spoke_compile"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+_COLUMNS = (
+    compile_jobs,
+    modules.c.name.label("module"),
+    versions.c.version.label("version_name"),
+    artifacts.c.object_key,
+    artifacts.c.digest,
+    artifacts.c.size,
+)
+
+
+def _select() -> sa.Select[Any]:
+    return (
+        sa.select(*_COLUMNS)
+        .select_from(compile_jobs)
+        .join(versions, versions.c.id == compile_jobs.c.version_id)
+        .join(modules, modules.c.id == versions.c.module_id)
+        .outerjoin(artifacts, artifacts.c.cache_key == compile_jobs.c.cache_key)
+    )
+
+
+def _job(row: sa.Row[Any]) -> CompileJob:
+    artifact = None
+    if row.cache_key is not None and row.object_key is not None:
+        artifact = Artifact(row.cache_key, row.object_key, row.digest, row.size)
+    return CompileJob(
+        id=row.id,
+        module=row.module,
+        version=row.version_name,
+        language=row.language,
+        grpc=row.grpc,
+        status=JobStatus(row.status),
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        error=row.error,
+        artifact=artifact,
+        duration_ms=row.duration_ms,
+        worker=row.worker,
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+    )
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        sa.and_(compile_jobs.c.status == JobStatus.PENDING, compile_jobs.c.next_attempt_at <= now),
+        sa.and_(
+            compile_jobs.c.status == JobStatus.RUNNING,
+            compile_jobs.c.lease_until < now,
+            compile_jobs.c.attempts < compile_jobs.c.max_attempts,
+        ),
+    )
+
+
+class SqlCompileQueue:
+    """Implements ``CompileQueue`` on the metadata store's engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+        self._wake = asyncio.Event()
+        self._listener: Any = None
+
+    def _insert(self, table: sa.Table) -> Any:
+        return (postgresql.insert if self._postgres else sqlite.insert)(table)
+
+    async def _version_id(self, conn: AsyncConnection, module: str, version: str) -> int | None:
+        row = (
+            await conn.execute(
+                sa.select(versions.c.id)
+                .join(modules, modules.c.id == versions.c.module_id)
+                .where(modules.c.name == module, versions.c.version == version)
+            )
+        ).first()
+        return None if row is None else int(row.id)
+
+    async def _upsert(
+        self, conn: AsyncConnection, spec: JobSpec, *, max_attempts: int, now: datetime
+    ) -> bool:
+        version_id = await self._version_id(conn, spec.module, spec.version)
+        if version_id is None:
+            return False
+        await conn.execute(
+            self._insert(compile_jobs)
+            .values(
+                version_id=version_id,
+                language=spec.language,
+                grpc=spec.grpc,
+                status=JobStatus.PENDING,
+                attempts=0,
+                max_attempts=max_attempts,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["version_id", "language", "grpc"])
+        )
+        return True
+
+    async def enqueue(self, specs: Sequence[JobSpec], *, max_attempts: int) -> None:
+        if not specs:
+            return
+        now = _now()
+        async with self._engine.begin() as conn:
+            for spec in specs:
+                await self._upsert(conn, spec, max_attempts=max_attempts, now=now)
+            if self._postgres:
+                await conn.execute(sa.text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        self._wake.set()
+
+    def _where(self, spec: JobSpec) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            modules.c.name == spec.module,
+            versions.c.version == spec.version,
+            compile_jobs.c.language == spec.language,
+            compile_jobs.c.grpc == spec.grpc,
+        )
+
+    async def get(self, spec: JobSpec) -> CompileJob | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(_select().where(self._where(spec)))).first()
+        return None if row is None else _job(row)
+
+    async def for_version(self, module: str, version: str) -> list[CompileJob]:
+        query = (
+            _select()
+            .where(modules.c.name == module, versions.c.version == version)
+            .order_by(compile_jobs.c.language, compile_jobs.c.grpc)
+        )
+        async with self._engine.connect() as conn:
+            return [_job(row) for row in (await conn.execute(query)).all()]
+
+    async def _claim_where(
+        self, conn: AsyncConnection, condition: sa.ColumnElement[bool], worker: str, lease: float
+    ) -> CompileJob | None:
+        now = _now()
+        chosen = (
+            sa.select(compile_jobs.c.id)
+            .where(condition)
+            .order_by(compile_jobs.c.next_attempt_at, compile_jobs.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        claimed = (
+            await conn.execute(
+                compile_jobs.update()
+                .where(compile_jobs.c.id == chosen)
+                .values(
+                    status=JobStatus.RUNNING,
+                    attempts=compile_jobs.c.attempts + 1,
+                    lease_until=now + timedelta(seconds=lease),
+                    worker=worker,
+                    updated_at=now,
+                )
+                .returning(compile_jobs.c.id)
+            )
+        ).first()
+        if claimed is None:
+            return None
+        row = (await conn.execute(_select().where(compile_jobs.c.id == claimed.id))).one()
+        return _job(row)
+
+    async def claim(self, worker: str, *, lease: float) -> CompileJob | None:
+        now = _now()
+        async with self._engine.begin() as conn:
+            # Jobs whose last attempt's worker died are failed, not retried for ever.
+            await conn.execute(
+                compile_jobs.update()
+                .where(
+                    compile_jobs.c.status == JobStatus.RUNNING,
+                    compile_jobs.c.lease_until < now,
+                    compile_jobs.c.attempts >= compile_jobs.c.max_attempts,
+                )
+                .values(status=JobStatus.FAILED, error="the worker was lost", updated_at=now)
+            )
+            return await self._claim_where(conn, _claimable(now), worker, lease)
+
+    async def claim_spec(
+        self, spec: JobSpec, worker: str, *, lease: float, max_attempts: int
+    ) -> CompileJob | None:
+        now = _now()
+        async with self._engine.begin() as conn:
+            if not await self._upsert(conn, spec, max_attempts=max_attempts, now=now):
+                return None
+            version_id = await self._version_id(conn, spec.module, spec.version)
+            mine = sa.and_(
+                compile_jobs.c.version_id == version_id,
+                compile_jobs.c.language == spec.language,
+                compile_jobs.c.grpc == spec.grpc,
+                # On demand, a failed or backed-off job runs again; a live one does not.
+                sa.or_(
+                    compile_jobs.c.status.in_([JobStatus.PENDING, JobStatus.FAILED]),
+                    sa.and_(
+                        compile_jobs.c.status == JobStatus.RUNNING,
+                        compile_jobs.c.lease_until < now,
+                    ),
+                ),
+            )
+            return await self._claim_where(conn, mine, worker, lease)
+
+    def _owned(self, job_id: int, worker: str) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            compile_jobs.c.id == job_id,
+            compile_jobs.c.worker == worker,
+            compile_jobs.c.status == JobStatus.RUNNING,
+        )
+
+    async def renew(self, job_id: int, worker: str, *, lease: float) -> bool:
+        now = _now()
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                compile_jobs.update()
+                .where(self._owned(job_id, worker))
+                .values(lease_until=now + timedelta(seconds=lease), updated_at=now)
+            )
+        return bool(result.rowcount)
+
+    async def succeed(
+        self, job_id: int, worker: str, artifact: Artifact, *, duration_ms: int
+    ) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                compile_jobs.update()
+                .where(self._owned(job_id, worker))
+                .values(
+                    status=JobStatus.SUCCEEDED,
+                    cache_key=artifact.cache_key,
+                    duration_ms=duration_ms,
+                    error=None,
+                    lease_until=None,
+                    updated_at=_now(),
+                )
+            )
+
+    async def fail(
+        self, job_id: int, worker: str, error: str, *, retry_at: datetime | None
+    ) -> None:
+        values: dict[str, Any] = {"error": error, "lease_until": None, "updated_at": _now()}
+        if retry_at is None:
+            values["status"] = JobStatus.FAILED
+        else:
+            values |= {"status": JobStatus.PENDING, "next_attempt_at": retry_at}
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                compile_jobs.update().where(self._owned(job_id, worker)).values(**values)
+            )
+
+    async def release(self, job_id: int, worker: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                compile_jobs.update()
+                .where(self._owned(job_id, worker))
+                .values(
+                    status=JobStatus.PENDING,
+                    attempts=compile_jobs.c.attempts - 1,
+                    lease_until=None,
+                    worker=None,
+                    next_attempt_at=_now(),
+                    updated_at=_now(),
+                )
+            )
+        self._wake.set()
+
+    async def find_artifact(self, cache_key: str) -> Artifact | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(artifacts.select().where(artifacts.c.cache_key == cache_key))
+            ).first()
+        return (
+            None if row is None else Artifact(row.cache_key, row.object_key, row.digest, row.size)
+        )
+
+    async def save_artifact(self, artifact: Artifact) -> Artifact:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                self._insert(artifacts)
+                .values(
+                    cache_key=artifact.cache_key,
+                    object_key=artifact.object_key,
+                    digest=artifact.digest,
+                    size=artifact.size,
+                    created_at=_now(),
+                )
+                .on_conflict_do_nothing(index_elements=["cache_key"])
+            )
+        return await self.find_artifact(artifact.cache_key) or artifact
+
+    async def pending_count(self) -> int:
+        async with self._engine.connect() as conn:
+            count = await conn.execute(
+                sa.select(sa.func.count())
+                .select_from(compile_jobs)
+                .where(compile_jobs.c.status.in_([JobStatus.PENDING, JobStatus.RUNNING]))
+            )
+            return int(count.scalar_one())
+
+    async def wait_for_work(self, at_most: float) -> None:
+        if self._postgres and self._listener is None:
+            await self._listen()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), at_most)
+        self._wake.clear()
+
+    async def _listen(self) -> None:
+        try:
+            raw = await self._engine.raw_connection()
+            connection: Any = raw.driver_connection
+            await connection.add_listener(CHANNEL, self._notified)
+        except Exception as exc:  # polling still works without it
+            log.warning("cannot LISTEN for compile jobs; polling only", error=str(exc))
+            return
+        self._listener = raw
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.driver_connection.remove_listener(CHANNEL, self._notified)
+            self._listener.invalidate()  # a LISTENing connection must not go back to the pool
+            self._listener = None
