@@ -68,3 +68,31 @@ class StorageMetrics:
         self.database = DatabaseMetrics(registry)
         self.cache = CacheMetrics(registry)
         self.blobs = BlobMetrics(registry)
+
+
+class CompileMetrics:
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.jobs = Counter(
+            "spoke_compile_jobs",
+            "Compile jobs finished, by language and result (succeeded, cached, failed, retry).",
+            ["language", "result"],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "spoke_compile_duration_seconds",
+            "Time to compile and store one artifact.",
+            ["language"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+            registry=registry,
+        )
+        self.protoc_runs = Counter(
+            "spoke_protoc_runs",
+            "protoc invocations for code generation (cache hits run none).",
+            ["language"],
+            registry=registry,
+        )
+        self.queue_depth = Gauge(
+            "spoke_compile_queue_depth",
+            "Compile jobs pending or running, as the worker last saw them.",
+            registry=registry,
+        )
