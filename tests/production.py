@@ -60,7 +60,7 @@ async def isolated_settings(stack: Stack, tmp_path: Path, **overrides: Any) -> S
         s3_prefix=tag,
         redis_url=env["SPOKE_REDIS_URL"],
         cache_prefix=tag,
-        **overrides,
+        **({"sprocket_languages": "none"} | overrides),
     )
 
 

@@ -52,10 +52,27 @@ class Settings(BaseSettings):
 
     protoc: str | None = None
     protoc_timeout: float = Field(default=60.0, gt=0)
+    protoc_memory_limit: int = Field(default=2 * 1024 * MiB, ge=0)
+
+    # Code generation. Languages the worker compiles every new version to: "all" (every
+    # available one), "none", or a comma-separated list such as "python,go,java".
+    sprocket_languages: str = "all"
+    sprocket_grpc: bool = False
+    # Run the worker inside `serve`: by default on the embedded stack (SQLite) only.
+    sprocket_embedded: bool | None = None
+    sprocket_poll: float = Field(default=5.0, gt=0)
+    compile_lease: float = Field(default=60.0, gt=0)
+    compile_max_attempts: int = Field(default=3, ge=1)
 
     @property
     def replica_urls(self) -> list[str]:
         return [url.strip() for url in self.postgres_replica_urls.split(",") if url.strip()]
+
+    @property
+    def runs_embedded_worker(self) -> bool:
+        if self.sprocket_embedded is None:
+            return self.postgres_url is None
+        return self.sprocket_embedded
 
     @property
     def sqlite_path(self) -> Path:

@@ -36,6 +36,8 @@ async def make_client(tmp_path: Path, backend: Stack | None) -> AsyncIterator[Ma
 
         async def make(**overrides: Any) -> httpx.AsyncClient:
             data_dir = tmp_path / f"data{next(counter)}"
+            # The worker compiles nothing unless a test asks: API tests stay fast.
+            overrides.setdefault("sprocket_languages", "none")
             if backend is None:
                 settings = Settings(data_dir=data_dir, **overrides)
             else:

@@ -69,6 +69,7 @@ def running_server(workdir: Path, environment: dict[str, str] | None = None) -> 
         "SPOKE_PORT": str(port),
         "SPOKE_HEALTH_PORT": str(health_port),
         "SPOKE_DATA_DIR": str(workdir / "data"),
+        "SPOKE_SPROCKET_LANGUAGES": "none",
         **(environment or {}),
     }
     log = workdir / "serve.log"

@@ -12,24 +12,19 @@ from prometheus_client import CollectorRegistry
 
 from spoke import __version__
 from spoke.api import errors
-from spoke.api.deps import Services
+from spoke.api.composition import build_runtime, embedded_worker
 from spoke.api.guards import RequestGuard
 from spoke.api.hot_reads import HotReads, ResponseCache
 from spoke.api.request_context import RequestContext
-from spoke.api.routers import files, modules, versions
-from spoke.compile.protoc import Protoc, default_scratch_dir, locate_protoc
+from spoke.api.routers import compile, files, modules, versions
 from spoke.config import Settings
 from spoke.ops.health import Health
 from spoke.ops.metrics import HttpMetrics, MetricsMiddleware, new_registry
-from spoke.services.modules import ModuleService
-from spoke.services.pull import PullService
-from spoke.services.push import PushLimits, PushService
-from spoke.services.versions import VersionReader
 from spoke.storage.blobs import BlobStore
 from spoke.storage.cache import Cache
-from spoke.storage.cache.memory import MemoryCache
 from spoke.storage.factory import Backends, open_backends
 from spoke.storage.metadata import MetadataStore
+from spoke.storage.queue import CompileQueue
 from spoke.telemetry.metrics import StorageMetrics
 
 log = structlog.get_logger(__name__)
@@ -41,6 +36,7 @@ def create_app(
     metadata: MetadataStore | None = None,
     blobs: BlobStore | None = None,
     cache: Cache | None = None,
+    queue: CompileQueue | None = None,
     health: Health | None = None,
     registry: CollectorRegistry | None = None,
 ) -> FastAPI:
@@ -53,41 +49,20 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned: Backends | None = None
-        if metadata is None or blobs is None or cache is None:
+        if metadata is None or blobs is None or cache is None or queue is None:
             owned = await open_backends(settings, metrics=storage_metrics)
             backends = Backends(
                 metadata=owned.metadata if metadata is None else metadata,
                 blobs=owned.blobs if blobs is None else blobs,
                 cache=owned.cache if cache is None else cache,
+                queue=owned.queue if queue is None else queue,
             )
         else:
-            backends = Backends(metadata=metadata, blobs=blobs, cache=cache)
-        protoc = Protoc(
-            locate_protoc(settings.protoc),
-            timeout=settings.protoc_timeout,
-            scratch=settings.scratch_dir or default_scratch_dir(),
+            backends = Backends(metadata=metadata, blobs=blobs, cache=cache, queue=queue)
+        runtime = await build_runtime(
+            settings, backends, storage_metrics=storage_metrics, registry=registry
         )
-        reader = VersionReader(
-            backends.metadata,
-            backends.cache,
-            ttl=settings.cache_ttl,
-            # Immutable versions also stay in this process, in front of a shared cache.
-            l1=None
-            if isinstance(backends.cache, MemoryCache)
-            else MemoryCache(max_entries=settings.cache_max_entries, metrics=storage_metrics.cache),
-            prefix=settings.cache_prefix,
-        )
-        app.state.services = Services(
-            modules=ModuleService(backends.metadata),
-            push=PushService(
-                backends.metadata,
-                backends.blobs,
-                reader,
-                protoc,
-                PushLimits(max_file_size=settings.max_file_size, max_files=settings.max_files),
-            ),
-            pull=PullService(backends.metadata, backends.blobs, reader),
-        )
+        app.state.services = runtime.services
         health.add_check("metadata", backends.metadata.ping)
         health.add_check("blobs", backends.blobs.ping)
         health.add_check("cache", backends.cache.ping)
@@ -95,12 +70,13 @@ def create_app(
         log.info(
             "registry started",
             version=__version__,
-            protoc=await protoc.version(),
+            protoc=await runtime.protoc.version(),
             metadata=type(backends.metadata).__name__,
             data_dir=str(settings.data_dir.resolve()),
         )
         try:
-            yield
+            async with embedded_worker(runtime, settings.runs_embedded_worker):
+                yield
         finally:
             health.stopping = True
             health.clear_checks()
@@ -119,6 +95,7 @@ def create_app(
     app.include_router(modules.router)
     app.include_router(versions.router)
     app.include_router(files.router)
+    app.include_router(compile.router)
     # At request time, outermost first: ids and logs, metrics, input guards, then the
     # precomputed answers to immutable reads, then FastAPI's routing.
     app.add_middleware(HotReads, cache=response_cache)

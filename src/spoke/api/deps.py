@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from spoke.services.compile import CompileService
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushService
@@ -17,6 +18,7 @@ class Services:
     modules: ModuleService
     push: PushService
     pull: PullService
+    compile: CompileService
 
 
 def _services(request: Request) -> Services:

@@ -214,6 +214,71 @@ def pull(
     out.print(f"digest {meta['digest']}", highlight=False)
 
 
+@app.command("compile")
+@friendly_errors
+def compile_command(
+    reference: Annotated[str, typer.Argument(help="MODULE@VERSION (or MODULE for latest).")],
+    lang: Annotated[str, typer.Option("--lang", "-l", help="Language id (see `spoke languages`).")],
+    grpc: Annotated[bool, typer.Option("--grpc", help="Include gRPC stubs.")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to unpack [default: ./MODULE-LANG]."),
+    ] = None,
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """Compile a version to LANG on the registry, download and unpack the generated code."""
+    from spoke.cli import codegen
+
+    module, ref = pull_cmd.parse_reference(reference)
+    target = output or Path(f"{module}-{lang}")
+    with RegistryClient(registry, token) as client:
+        job = codegen.compile_version(client, module, ref, lang, grpc)
+        count = codegen.unpack(codegen.download(client, job), target)
+    out.print(
+        f"{module}@{job['version']} {lang}{' +grpc' if grpc else ''}: {count} files in {target}"
+    )
+
+
+@app.command()
+@friendly_errors
+def languages(
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """List the languages the registry can generate, and the tools behind them."""
+    with RegistryClient(registry, token) as client:
+        items = client.json("GET", "/languages")
+    table = Table("language", "available", "gRPC", "tools")
+    for lang in items:
+        tools = ", ".join(f"{k} {v}" for k, v in lang["tools"].items())
+        if lang["missing"]:
+            tools += ("; " if tools else "") + "missing: " + ", ".join(lang["missing"])
+        table.add_row(
+            lang["id"],
+            "yes" if lang["available"] else "no",
+            "yes" if lang["grpc_available"] else "no",
+            tools,
+        )
+    out.print(table)
+
+
+@app.command()
+@friendly_errors
+def sprocket() -> None:
+    """Run the compile worker: compiles every new version for SPOKE_SPROCKET_LANGUAGES.
+
+    Run any number of them next to `spoke serve` on PostgreSQL; SIGTERM finishes (or
+    gives back) the current job, then exits.
+    """
+    from spoke.cli.worker import run_sprocket
+    from spoke.telemetry.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    asyncio.run(run_sprocket(settings))
+
+
 @modules_app.command("list")
 @friendly_errors
 def modules_list(

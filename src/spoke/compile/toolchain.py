@@ -124,6 +124,16 @@ def find_binary(candidates: Iterable[str], dirs: Sequence[Path]) -> Path | None:
     return None
 
 
+def _locate(protoc: Path, search_dirs: Sequence[Path] | None) -> dict[str, Path]:
+    dirs = default_search_dirs() if search_dirs is None else list(search_dirs)
+    found = {
+        name: path
+        for name, spec in TOOL_SPECS.items()
+        if (path := find_binary(spec.candidates, dirs)) is not None
+    }
+    return {"protoc": protoc.absolute(), **found}
+
+
 async def _output(argv: Sequence[str]) -> tuple[int, str]:
     """Exit status and stdout of a short command; stdin closed (a plugin reads its
     request from stdin), -1 when it cannot start or does not finish in time."""
@@ -188,13 +198,7 @@ async def detect_toolchain(protoc: Path, *, search_dirs: Sequence[Path] | None =
     """protoc and every known plugin found in ``search_dirs`` (``default_search_dirs()``),
     with versions: ``--version`` where the tool has it, else its Debian package's version,
     else ``"unknown"``. Runs every probe at once; about a third of a second here."""
-    dirs = default_search_dirs() if search_dirs is None else list(search_dirs)
-    found = {
-        name: path
-        for name, spec in TOOL_SPECS.items()
-        if (path := find_binary(spec.candidates, dirs)) is not None
-    }
-    named = {"protoc": protoc.absolute(), **found}
+    named = await asyncio.to_thread(_locate, protoc, search_dirs)
     reported, packages = await asyncio.gather(
         asyncio.gather(*(_self_reported_version(path) for path in named.values())),
         _debian_packages(list(named.values())),
@@ -213,4 +217,7 @@ async def detect_toolchain(protoc: Path, *, search_dirs: Sequence[Path] | None =
 
 
 def _package_version(package: str | None) -> str | None:
-    return package.partition("=")[2] or None if package else None
+    """``1.51.1-3+b1`` from ``protobuf-compiler-grpc=1.51.1-3+b1``."""
+    if package is None:
+        return None
+    return package.partition("=")[2] or None

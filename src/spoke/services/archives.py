@@ -78,3 +78,10 @@ async def stream_tar_gz(
         yield compressor.compress(b"\0" * (-size % tarfile.BLOCKSIZE))
     yield compressor.compress(b"\0" * (2 * tarfile.BLOCKSIZE))  # end-of-archive marker
     yield compressor.flush()
+
+
+def zip_to_tar_gz(data: bytes, mtime: datetime) -> bytes:
+    """The same entries as a ``.tar.gz`` (for clients that prefer tar)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    return build_archive(files, ArchiveFormat.TAR_GZ, mtime)

@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import hashlib
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 import structlog
 
+from spoke.compile import Generator
 from spoke.domain.compile import artifact_key, compile_cache_key
 from spoke.domain.errors import CompileFailed, SpokeError, Unavailable
 from spoke.domain.layout import file_key
@@ -32,29 +32,6 @@ from spoke.storage.queue import Artifact, CompileJob, CompileQueue, JobSpec, Job
 from spoke.telemetry.metrics import CompileMetrics
 
 log = structlog.get_logger(__name__)
-
-
-class Generator(Protocol):
-    """The languages this instance can generate (``compile/languages.py`` adapts protoc)."""
-
-    def check(self, language: str, grpc: bool) -> None:
-        """Raise if ``language`` is unknown, not installed, or has no gRPC variant."""
-        ...
-
-    def fingerprint(self, language: str, grpc: bool) -> str: ...
-
-    def defaults(self) -> list[tuple[str, bool]]:
-        """What the worker compiles every new version to: (language, gRPC) pairs."""
-        ...
-
-    async def generate(
-        self,
-        language: str,
-        *,
-        grpc: bool,
-        roots: Sequence[Mapping[str, bytes]],
-        targets: Sequence[str],
-    ) -> dict[str, bytes]: ...
 
 
 @dataclass(frozen=True)

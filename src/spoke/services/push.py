@@ -6,7 +6,7 @@ a push that fails after uploading leaves only unreferenced blobs behind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from spoke.compile.protoc import Protoc
@@ -66,6 +66,8 @@ class PushService:
         reader: VersionReader,
         protoc: Protoc,
         limits: PushLimits,
+        *,
+        on_stored: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
         self._metadata = metadata
         self._blobs = blobs
@@ -73,6 +75,7 @@ class PushService:
         self._protoc = protoc
         self._limits = limits
         self._dependencies = DependencyResolver(reader, blobs)
+        self._on_stored = on_stored
 
     async def push(self, request: PushRequest) -> PushResult:
         module = validate_module_name(request.module)
@@ -114,6 +117,8 @@ class PushService:
         except VersionExists as exc:  # a concurrent push of the same version won the race
             return PushResult(_same_or_conflict(exc.existing, digest, deps), created=False)
         await self._reader.invalidate(module)
+        if self._on_stored is not None:  # after the commit: the version is there to compile
+            await self._on_stored(module, version)
         return PushResult(stored, created=True)
 
     def _validate_files(self, files: Sequence[PushFile]) -> dict[str, bytes]:

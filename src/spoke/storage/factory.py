@@ -17,6 +17,8 @@ from spoke.storage.cache.memory import MemoryCache
 from spoke.storage.cache.redis import RedisCache
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.metadata.sql import SqlMetadataStore
+from spoke.storage.queue import CompileQueue
+from spoke.storage.queue.sql import SqlCompileQueue
 from spoke.telemetry.metrics import StorageMetrics
 
 
@@ -25,8 +27,10 @@ class Backends:
     metadata: MetadataStore
     blobs: BlobStore
     cache: Cache
+    queue: CompileQueue
 
     async def close(self) -> None:
+        await self.queue.close()
         await self.cache.close()
         await self.blobs.close()
         await self.metadata.close()
@@ -80,6 +84,7 @@ async def open_backends(
             metadata=metadata,
             blobs=open_blobs(settings, metrics),
             cache=open_cache(settings, metrics),
+            queue=SqlCompileQueue(metadata.engine),
         )
     except BaseException:
         await metadata.close()

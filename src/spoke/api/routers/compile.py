@@ -1,0 +1,125 @@
+"""Generated code: the languages, compiling a version, job status, and downloads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from spoke.api.deps import ServicesDep
+from spoke.api.schemas import CompileJobOut, LanguageOut, error_responses
+from spoke.domain.errors import CompileFailed, NotFound
+from spoke.services.archives import ArchiveFormat, zip_to_tar_gz
+from spoke.storage.queue import CompileJob, JobStatus
+
+router = APIRouter(tags=["compile"])
+VERSION = "/modules/{name}/versions/{version}"
+
+Grpc = Annotated[bool, Query(description="Generate gRPC stubs too, where the language has them.")]
+
+
+def _download_url(job: CompileJob) -> str:
+    grpc = "?grpc=true" if job.grpc else ""
+    return f"/modules/{job.module}/versions/{job.version}/download/{job.language}{grpc}"
+
+
+def _out(job: CompileJob) -> CompileJobOut:
+    return CompileJobOut.of(job, _download_url(job))
+
+
+def _failed(job: CompileJob) -> CompileFailed:
+    return CompileFailed(
+        f"compiling {job.module}@{job.version} for {job.language} failed",
+        details={"error": job.error, "attempts": job.attempts},
+    )
+
+
+@router.get("/languages")
+async def list_languages(services: ServicesDep) -> list[LanguageOut]:
+    """Every language this registry knows, whether its tools are installed, and their versions."""
+    return [LanguageOut.of(info) for info in services.compile.generator.languages()]
+
+
+@router.post(
+    f"{VERSION}/compile/{{language}}",
+    responses={
+        202: {"model": CompileJobOut, "description": "Another worker is compiling it now."},
+        **error_responses(400, 404, 422, 503),
+    },
+)
+async def compile_version(
+    name: str,
+    version: str,
+    language: str,
+    services: ServicesDep,
+    response: Response,
+    grpc: Grpc = False,
+) -> CompileJobOut:
+    """Compile now (or return the stored result). A failed compile answers 422 with
+    protoc's errors; one running on another worker answers 202."""
+    job = await services.compile.compile_now(name, version, language, grpc)
+    if job.status is JobStatus.FAILED:
+        raise _failed(job)
+    if job.status is not JobStatus.SUCCEEDED:
+        response.status_code = 202
+        response.headers["Location"] = _download_url(job)
+        response.headers["Retry-After"] = "1"
+    return _out(job)
+
+
+@router.get(f"{VERSION}/compilations", responses=error_responses(400, 404))
+async def list_compilations(name: str, version: str, services: ServicesDep) -> list[CompileJobOut]:
+    """Status per language: pending, running, succeeded, or failed with protoc's errors."""
+    _, jobs = await services.compile.jobs(name, version)
+    return [_out(job) for job in jobs]
+
+
+@router.get(
+    f"{VERSION}/download/{{language}}",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}, "application/gzip": {}}},
+        202: {"description": "Queued or compiling: poll `Location`."},
+        **error_responses(400, 404, 422),
+    },
+)
+async def download(
+    request: Request,
+    name: str,
+    version: str,
+    language: str,
+    services: ServicesDep,
+    grpc: Grpc = False,
+    format: Annotated[ArchiveFormat, Query(description="Archive format.")] = ArchiveFormat.ZIP,
+) -> Response:
+    """The generated code as a `.zip` (or `.tar.gz`)."""
+    job = await services.compile.job(name, version, language, grpc)
+    if job is None:
+        raise NotFound(
+            f"{name}@{version} has not been compiled for {language} yet: "
+            f"POST {request.url.path.replace('/download/', '/compile/')} to compile it",
+            details={"module": name, "version": version, "language": language},
+        )
+    if job.status is JobStatus.FAILED:
+        raise _failed(job)
+    if job.status is not JobStatus.SUCCEEDED or job.artifact is None:
+        return Response(
+            status_code=202,
+            headers={"Location": _download_url(job), "Retry-After": "1"},
+            media_type="application/json",
+            content=_out(job).model_dump_json(),
+        )
+    filename = f"{job.module}-{job.version}-{job.language}{'-grpc' if job.grpc else ''}"
+    headers = {
+        "ETag": f'"{job.artifact.digest.removeprefix("sha256:")}.{format.value}"',
+        "Content-Disposition": f'attachment; filename="{filename}.{format.value}"',
+    }
+    if format is ArchiveFormat.ZIP:
+        headers["Content-Length"] = str(job.artifact.size)
+        stream = services.compile.artifact_stream(job.artifact)
+        return StreamingResponse(stream, media_type=format.media_type, headers=headers)
+    stored = await services.compile.artifact_bytes(job.artifact)
+    return Response(
+        zip_to_tar_gz(stored, job.updated_at), media_type=format.media_type, headers=headers
+    )
