@@ -377,7 +377,11 @@ def test_fingerprint(registry: LanguageRegistry, tmp_path: Path) -> None:
     assert registry.fingerprint("descriptor_set", grpc=False) != python
     assert registry.toolchain.protoc.version in python
     assert "/" not in python.replace("codegen/1", "")  # no paths, temporary or installed
+    for status in registry.all():
+        if status.grpc_available:  # typescript's gRPC adds no plugin, yet counts too
+            assert registry.fingerprint(status.id, grpc=True) != registry.fingerprint(
+                status.id, grpc=False
+            )
     if {s.id: s for s in registry.all()}["python"].grpc_available:
         with_grpc = registry.fingerprint("python", grpc=True)
-        assert with_grpc != python
         assert registry.toolchain.plugins["grpc_python_plugin"].version in with_grpc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 
 import structlog
@@ -9,7 +10,7 @@ import structlog
 from spoke.compile import LanguageInfo
 from spoke.compile.languages import LanguageRegistry, UnknownLanguage, generate
 from spoke.compile.protoc import Protoc
-from spoke.compile.toolchain import detect_toolchain
+from spoke.compile.toolchain import Toolchain, detect_toolchain
 from spoke.config import Settings
 
 log = structlog.get_logger(__name__)
@@ -84,9 +85,17 @@ def default_languages(
     return chosen
 
 
+# Tool detection runs a dozen processes (--version, dpkg-query): once per process and
+# protoc is enough, however many apps the process builds (tests build hundreds).
+_detected: dict[tuple[str, str], Toolchain] = {}
+
+
 async def build_generator(protoc: Protoc, settings: Settings) -> ProtocGenerator:
     """Detect the toolchain (once, at start-up) and log what can be generated."""
-    registry = LanguageRegistry(await detect_toolchain(protoc.executable))
+    memo = (str(protoc.executable), os.environ.get("PATH", ""))
+    if memo not in _detected:
+        _detected[memo] = await detect_toolchain(protoc.executable)
+    registry = LanguageRegistry(_detected[memo])
     defaults = default_languages(registry, settings.sprocket_languages, grpc=settings.sprocket_grpc)
     available = [s.id for s in registry.all() if s.available]
     log.info("code generation", available=available, compiled_on_push=[d[0] for d in defaults])

@@ -278,7 +278,7 @@ class LanguageRegistry:
             raise UnknownLanguage(language_id, list(self._languages))
         if missing := self._missing(language.tools):
             raise LanguageUnavailable(language_id, missing, grpc=False)
-        if False:
+        if grpc and not language.grpc_supported:
             raise InvalidArgument(
                 f"language {language_id!r} has no gRPC code generation",
                 details={"language": language_id, "grpc": True},
