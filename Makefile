@@ -25,5 +25,8 @@ lint: install
 	$(BIN)/mypy
 
 ## Install everything the tests need, then lint, type-check and run the whole suite.
+## (The servers the tests start, PostgreSQL, Redis and SeaweedFS, are installed on first
+## use by spoke.devstack; the protoc plugins for code generation here.)
 test: lint
+	bash scripts/install-codegen-tools.sh
 	$(BIN)/pytest

@@ -25,8 +25,9 @@ done
 
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
-    echo "install-codegen-tools: need root to install: ${missing[*]}" >&2
-    exit 1
+    # Not fatal: the tests of languages whose plugin is missing are skipped, and say so.
+    echo "install-codegen-tools: not root, so not installing: ${missing[*]}" >&2
+    exit 0
   fi
   echo "install-codegen-tools: installing ${missing[*]}"
   apt-get update -qq

@@ -25,6 +25,7 @@ PURE_STDLIB = {
     "functools",
     "hashlib",
     "itertools",
+    "json",  # encoding only: no I/O
     "math",
     "operator",
     "re",
