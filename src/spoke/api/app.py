@@ -59,22 +59,22 @@ def create_app(
             )
         else:
             backends = Backends(metadata=metadata, blobs=blobs, cache=cache, queue=queue)
-        runtime = await build_runtime(
-            settings, backends, storage_metrics=storage_metrics, registry=registry
-        )
-        app.state.services = runtime.services
-        health.add_check("metadata", backends.metadata.ping)
-        health.add_check("blobs", backends.blobs.ping)
-        health.add_check("cache", backends.cache.ping)
-        health.started = True
-        log.info(
-            "registry started",
-            version=__version__,
-            protoc=await runtime.protoc.version(),
-            metadata=type(backends.metadata).__name__,
-            data_dir=str(settings.data_dir.resolve()),
-        )
         try:
+            runtime = await build_runtime(
+                settings, backends, storage_metrics=storage_metrics, registry=registry
+            )
+            app.state.services = runtime.services
+            health.add_check("metadata", backends.metadata.ping)
+            health.add_check("blobs", backends.blobs.ping)
+            health.add_check("cache", backends.cache.ping)
+            health.started = True
+            log.info(
+                "registry started",
+                version=__version__,
+                protoc=await runtime.protoc.version(),
+                metadata=type(backends.metadata).__name__,
+                data_dir=str(settings.data_dir.resolve()),
+            )
             async with embedded_worker(runtime, settings.runs_embedded_worker):
                 yield
         finally:
