@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import tarfile
+import time
 import zipfile
 
 import httpx
 
+from tests.functional.conftest import MakeClient
 from tests.functional.support import PROTO_A, assert_error, push
 
 VERSION = "/modules/acme.a/versions/v1.0.0"
@@ -106,3 +109,21 @@ async def test_descriptor_set_lists_every_file(client: httpx.AsyncClient) -> Non
         (name,) = archive.namelist()
         parsed = descriptor_pb2.FileDescriptorSet.FromString(archive.read(name))
     assert {f.name for f in parsed.file} >= {"acme/a/v1/a.proto", "b.proto"}
+
+
+async def test_a_push_is_compiled_in_the_background(make_client: MakeClient) -> None:
+    """No compile request: the in-process worker compiles the configured languages."""
+    client = await make_client(
+        sprocket_languages="python,descriptor_set", sprocket_embedded=True, sprocket_poll=0.2
+    )
+    assert (await push(client, "acme.a", "v1.0.0")).status_code == 201
+    deadline = time.monotonic() + 30
+    while True:
+        jobs = (await client.get(f"{VERSION}/compilations")).json()
+        if [j["status"] for j in jobs] == ["succeeded", "succeeded"]:
+            break
+        assert time.monotonic() < deadline, jobs
+        await asyncio.sleep(0.1)
+    assert [j["language"] for j in jobs] == ["descriptor_set", "python"]
+    download = await client.get(f"{VERSION}/download/python")
+    assert download.status_code == 200
