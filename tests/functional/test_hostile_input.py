@@ -149,3 +149,30 @@ async def test_openapi_and_docs(client: httpx.AsyncClient) -> None:
     assert "/modules/{name}/versions/{version}/files/{path}" in spec["paths"]
     docs = await client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_import_loops_are_422(client: httpx.AsyncClient) -> None:
+    tree = {
+        "a.proto": 'syntax = "proto3";\nimport "b.proto";\nmessage A {}\n',
+        "b.proto": 'syntax = "proto3";\nimport "a.proto";\nmessage B {}\n',
+    }
+    error = assert_error(await push(client, "evil.loop", "v1.0.0", tree), 422, "compile_failed")
+    assert "recursively" in " ".join(d["message"] for d in error["details"]).lower()
+    await assert_nothing_stored(client, "evil.loop")
+
+
+async def test_deeply_nested_protos_fail_or_pass_cleanly(client: httpx.AsyncClient) -> None:
+    """Nesting beyond protoc's limits must be a clean 422 (or a success), never a 500,
+    and the server must go on answering, for pushes and for code generation."""
+    for depth in (100, 5000):
+        body = "".join(f"message M{i} {{\n" for i in range(depth)) + "}\n" * depth
+        response = await push(
+            client, f"evil.deep{depth}", "v1.0.0", {"deep.proto": f'syntax = "proto3";\n{body}'}
+        )
+        assert response.status_code in (201, 422), response.text
+        if response.status_code == 201:
+            compiled = await client.post(
+                f"/modules/evil.deep{depth}/versions/v1.0.0/compile/python"
+            )
+            assert compiled.status_code in (200, 422), compiled.text
+    assert (await client.get("/modules")).status_code == 200
