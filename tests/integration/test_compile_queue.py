@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,11 +82,25 @@ async def get(backend: Backend, job: JobSpec) -> CompileJob:
     return found
 
 
-async def until(check: Callable[[], Awaitable[bool]], *, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        assert time.monotonic() < deadline, "timed out"
+async def enqueued(backend: Backend, *, max_attempts: int = 3) -> None:
+    """acme.q@v1.0.0 with its python job pending."""
+    await backend.version()
+    await backend.queue.enqueue([spec()], max_attempts=max_attempts)
+
+
+async def claim(queue: SqlCompileQueue, worker: str, *, lease: float = LONG) -> CompileJob:
+    job = await queue.claim(worker, lease=lease)
+    assert job is not None
+    return job
+
+
+async def claim_when_due(queue: SqlCompileQueue, worker: str, *, lease: float) -> CompileJob:
+    """Claim again and again until a job is due (failing after 10 s)."""
+    deadline = time.monotonic() + 10
+    while (job := await queue.claim(worker, lease=lease)) is None:
+        assert time.monotonic() < deadline, "no job became due"
         await asyncio.sleep(0.02)
+    return job
 
 
 async def test_enqueue_is_idempotent(backend: Backend) -> None:
@@ -109,10 +123,8 @@ async def test_enqueue_for_a_missing_version_does_nothing(backend: Backend) -> N
 
 
 async def test_a_claim_holds_the_job_while_its_lease_lives(backend: Backend) -> None:
-    await backend.version()
-    await backend.queue.enqueue([spec()], max_attempts=3)
-    job = await backend.queue.claim("w1", lease=LONG)
-    assert job is not None
+    await enqueued(backend)
+    job = await claim(backend.queue, "w1")
     assert (job.status, job.attempts, job.worker) == (JobStatus.RUNNING, 1, "w1")
     assert await backend.queue.claim("w2", lease=LONG) is None
     assert await backend.another().claim("w3", lease=LONG) is None
@@ -123,20 +135,10 @@ async def test_a_claim_holds_the_job_while_its_lease_lives(backend: Backend) -> 
 async def test_a_lapsed_lease_is_claimed_again_and_the_old_holder_is_ignored(
     backend: Backend,
 ) -> None:
-    await backend.version()
-    await backend.queue.enqueue([spec()], max_attempts=3)
-    first = await backend.queue.claim("w1", lease=SHORT)
-    assert first is not None
-    taken: list[CompileJob] = []
-
-    async def claimed() -> bool:
-        job = await backend.queue.claim("w2", lease=LONG)
-        if job is not None:
-            taken.append(job)
-        return job is not None
-
-    await until(claimed)
-    (second,) = taken
+    await enqueued(backend)
+    first = await claim(backend.queue, "w1", lease=SHORT)
+    assert await backend.queue.claim("w2", lease=LONG) is None
+    second = await claim_when_due(backend.queue, "w2", lease=LONG)
     assert (second.id, second.attempts, second.worker) == (first.id, 2, "w2")
 
     # w1 no longer holds the job: its renewals and endings change nothing.
@@ -151,16 +153,14 @@ async def test_a_lapsed_lease_is_claimed_again_and_the_old_holder_is_ignored(
 
 
 async def test_succeed_records_the_artifact(backend: Backend) -> None:
-    await backend.version()
-    await backend.queue.enqueue([spec()], max_attempts=3)
+    await enqueued(backend)
     assert await backend.queue.find_artifact(ARTIFACT.cache_key) is None
     assert await backend.queue.save_artifact(ARTIFACT) == ARTIFACT
     rival = Artifact(ARTIFACT.cache_key, "modules/other.zip", "sha256:cd", 9)
     assert await backend.queue.save_artifact(rival) == ARTIFACT  # the first one stays
     assert await backend.queue.find_artifact(ARTIFACT.cache_key) == ARTIFACT
 
-    job = await backend.queue.claim("w1", lease=LONG)
-    assert job is not None
+    job = await claim(backend.queue, "w1")
     await backend.queue.succeed(job.id, "w1", ARTIFACT, duration_ms=42)
     done = await get(backend, spec())
     assert (done.status, done.artifact, done.duration_ms) == (JobStatus.SUCCEEDED, ARTIFACT, 42)
@@ -171,35 +171,22 @@ async def test_succeed_records_the_artifact(backend: Backend) -> None:
 
 
 async def test_a_failure_with_retry_at_is_pending_but_not_due_until_then(backend: Backend) -> None:
-    await backend.version()
-    await backend.queue.enqueue([spec()], max_attempts=3)
-    job = await backend.queue.claim("w1", lease=LONG)
-    assert job is not None
+    await enqueued(backend)
+    job = await claim(backend.queue, "w1")
     retry_at = datetime.now(UTC) + timedelta(seconds=0.5)
     await backend.queue.fail(job.id, "w1", "storage down", retry_at=retry_at)
     failed = await get(backend, spec())
     assert (failed.status, failed.error, failed.attempts) == (JobStatus.PENDING, "storage down", 1)
     assert await backend.queue.claim("w2", lease=LONG) is None
     assert await backend.queue.pending_count() == 1
-
-    taken: list[CompileJob] = []
-
-    async def claimed() -> bool:
-        again = await backend.queue.claim("w2", lease=LONG)
-        if again is not None:
-            taken.append(again)
-        return again is not None
-
-    await until(claimed)
+    again = await claim_when_due(backend.queue, "w2", lease=LONG)
     assert datetime.now(UTC) >= retry_at
-    assert (taken[0].id, taken[0].attempts, taken[0].worker) == (job.id, 2, "w2")
+    assert (again.id, again.attempts, again.worker) == (job.id, 2, "w2")
 
 
 async def test_a_failure_without_retry_at_is_final(backend: Backend) -> None:
-    await backend.version()
-    await backend.queue.enqueue([spec()], max_attempts=3)
-    job = await backend.queue.claim("w1", lease=LONG)
-    assert job is not None
+    await enqueued(backend)
+    job = await claim(backend.queue, "w1")
     await backend.queue.fail(job.id, "w1", "syntax error", retry_at=None)
     failed = await get(backend, spec())
     assert (failed.status, failed.error, failed.attempts) == (JobStatus.FAILED, "syntax error", 1)
@@ -208,38 +195,25 @@ async def test_a_failure_without_retry_at_is_final(backend: Backend) -> None:
 
 
 async def test_release_gives_the_job_back_at_once(backend: Backend) -> None:
-    await backend.version()
-    await backend.queue.enqueue([spec()], max_attempts=3)
-    job = await backend.queue.claim("w1", lease=LONG)
-    assert job is not None
+    await enqueued(backend)
+    job = await claim(backend.queue, "w1")
     await backend.queue.release(job.id, "w1")
     released = await get(backend, spec())
     assert (released.status, released.attempts, released.worker) == (JobStatus.PENDING, 0, None)
-    again = await backend.another().claim("w2", lease=LONG)
-    assert again is not None
+    again = await claim(backend.another(), "w2")
     assert (again.id, again.attempts, again.worker) == (job.id, 1, "w2")
 
 
 async def test_a_job_whose_last_worker_was_lost_fails(backend: Backend) -> None:
-    await backend.version()
-    await backend.queue.enqueue([spec()], max_attempts=2)
-    assert await backend.queue.claim("w1", lease=SHORT) is not None
-    taken: list[CompileJob] = []
-
-    async def claimed() -> bool:
-        job = await backend.queue.claim("w2", lease=SHORT)
-        taken.extend([job] if job else [])
-        return job is not None
-
-    await until(claimed)
-    assert taken[0].attempts == 2  # the last attempt
-
-    async def failed() -> bool:
+    await enqueued(backend, max_attempts=2)
+    await claim(backend.queue, "w1", lease=SHORT)
+    assert (await claim_when_due(backend.queue, "w2", lease=SHORT)).attempts == 2  # the last
+    deadline = time.monotonic() + 10
+    while (job := await get(backend, spec())).status is JobStatus.RUNNING:
         assert await backend.queue.claim("w3", lease=LONG) is None  # never a third attempt
-        return (await get(backend, spec())).status is JobStatus.FAILED
-
-    await until(failed)
-    job = await get(backend, spec())
+        assert time.monotonic() < deadline, "the job was not failed"
+        await asyncio.sleep(0.02)
+    assert job.status is JobStatus.FAILED
     assert (job.error, job.attempts) == ("the worker was lost", 2)
 
 
@@ -291,11 +265,11 @@ async def test_concurrent_claimers_take_every_job_exactly_once(backend: Backend)
 
 async def test_pending_count_counts_pending_and_running_jobs(backend: Backend) -> None:
     await backend.version()
-    await backend.queue.enqueue([spec(language=x) for x in ("go", "java", "python")], max_attempts=3)
+    await backend.queue.enqueue(
+        [spec(language=x) for x in ("go", "java", "python")], max_attempts=3
+    )
     assert await backend.queue.pending_count() == 3
-    first = await backend.queue.claim("w1", lease=LONG)
-    second = await backend.queue.claim("w1", lease=LONG)
-    assert first is not None and second is not None
+    first, second = await claim(backend.queue, "w1"), await claim(backend.queue, "w1")
     assert await backend.queue.pending_count() == 3
     await backend.queue.save_artifact(ARTIFACT)
     await backend.queue.succeed(first.id, "w1", ARTIFACT, duration_ms=1)
@@ -305,8 +279,7 @@ async def test_pending_count_counts_pending_and_running_jobs(backend: Backend) -
 
 
 async def test_enqueue_wakes_a_waiter_on_the_same_queue(backend: Backend) -> None:
-    await backend.version()
-    await backend.queue.enqueue([spec()], max_attempts=3)
+    await enqueued(backend)
     started = time.monotonic()
     await backend.queue.wait_for_work(10)
     assert time.monotonic() - started < 2

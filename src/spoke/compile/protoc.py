@@ -62,6 +62,13 @@ def parse_diagnostics(stderr: str) -> list[Diagnostic]:
     return found
 
 
+async def _reap(process: asyncio.subprocess.Process) -> None:
+    """Kill a child and wait for it, even while the caller is being cancelled."""
+    with contextlib.suppress(ProcessLookupError):  # it may have just exited
+        process.kill()
+    await asyncio.shield(process.wait())
+
+
 def _read_tree(root: Path) -> dict[str, bytes]:
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
@@ -228,13 +235,14 @@ class Protoc:
         try:
             out, err = await asyncio.wait_for(process.communicate(), self._timeout)
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):  # it may have just exited
-                process.kill()
-            await process.wait()
+            await _reap(process)
             raise CompileFailed(
                 f"protoc did not finish within {self._timeout:g} s",
                 details=[Diagnostic(None, None, None, "compile timed out").as_dict()],
             ) from None
+        except BaseException:  # cancelled (a worker stopping): protoc must not outlive us
+            await _reap(process)
+            raise
         return (
             process.returncode if process.returncode is not None else -1,
             out.decode("utf-8", "replace"),

@@ -148,11 +148,13 @@ async def _output(argv: Sequence[str]) -> tuple[int, str]:
         return -1, ""
     try:
         out, _ = await asyncio.wait_for(process.communicate(), _VERSION_TIMEOUT)
-    except TimeoutError:
+    except BaseException as exc:  # timed out, or cancelled: never leave the child running
         with contextlib.suppress(ProcessLookupError):
             process.kill()
-        await process.wait()
-        return -1, ""
+        await asyncio.shield(process.wait())
+        if isinstance(exc, TimeoutError):
+            return -1, ""
+        raise
     return process.returncode or 0, out.decode("utf-8", "replace")
 
 

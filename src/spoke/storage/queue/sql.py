@@ -225,6 +225,7 @@ class SqlCompileQueue:
                     sa.and_(
                         compile_jobs.c.status == JobStatus.RUNNING,
                         compile_jobs.c.lease_until < now,
+                        compile_jobs.c.attempts < compile_jobs.c.max_attempts,
                     ),
                 ),
             )
@@ -327,6 +328,9 @@ class SqlCompileQueue:
             return int(count.scalar_one())
 
     async def wait_for_work(self, at_most: float) -> None:
+        if self._listener is not None and self._listener.driver_connection.is_closed():
+            self._listener.invalidate()  # lost with its server (restart, failover)
+            self._listener = None
         if self._postgres and self._listener is None:
             await self._listen()
         with contextlib.suppress(TimeoutError):
