@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,29 @@ def test_push_pull_googleapis_round_trip(server: Server, tmp_path: Path) -> None
     assert "v1.0.0" in listed.stdout
     modules = cli(server, "modules", "list")
     assert "googleapis" in modules.stdout
+
+    languages = cli(server, "languages")
+    assert languages.returncode == 0 and "python" in languages.stdout
+    generated = tmp_path / "gen"
+    compiled = cli(server, "compile", "googleapis@v1.0.0", "--lang", "python", "-o", str(generated))
+    assert compiled.returncode == 0, compiled.stderr
+    assert (generated / "google/type/date_pb2.py").is_file()
+    # Load the generated module by its path (site-packages has a google.type of its own).
+    script = (
+        "import importlib.util as u, sys; "
+        "spec = u.spec_from_file_location('date_pb2', sys.argv[1]); "
+        "d = u.module_from_spec(spec); spec.loader.exec_module(d); "
+        "print(d.Date.FromString(d.Date(year=2026, day=26).SerializeToString()).year)"
+    )
+    date = subprocess.run(
+        [sys.executable, "-c", script, str(generated / "google/type/date_pb2.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert date.stdout.strip() == "2026", date.stderr
+    unknown = cli(server, "compile", "googleapis@v1.0.0", "--lang", "cobol")
+    assert unknown.returncode == 1 and "cobol" in unknown.stderr
 
 
 def test_cli_reports_compile_errors(server: Server, tmp_path: Path) -> None:
