@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -17,7 +14,7 @@ import pytest
 
 from spoke.devstack.stack import Stack
 from spoke.storage.factory import open_blobs
-from tests.functional.live_server import googleapis_tree, running_server, tree_bytes
+from tests.functional.live_server import cli, googleapis_tree, running_server, tree_bytes
 from tests.production import as_environment, isolated_settings
 
 pytestmark = pytest.mark.e2e
@@ -28,23 +25,11 @@ def test_googleapis_round_trip_on_postgres_s3_redis(stack: Stack, tmp_path: Path
     source = googleapis_tree(tmp_path / "src")
     original = tree_bytes(source)
     with running_server(tmp_path, as_environment(settings)) as server:
-        env = {**os.environ, "SPOKE_REGISTRY": server.api}
-
-        def cli(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [sys.executable, "-m", "spoke", *args],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-
-        pushed = cli("push", str(source), "-m", "googleapis", "-v", "v1.76.0")
+        pushed = cli(server, "push", str(source), "-m", "googleapis", "-v", "v1.76.0")
         assert pushed.returncode == 0, pushed.stderr
-        again = cli("push", str(source), "-m", "googleapis", "-v", "v1.76.0")
+        again = cli(server, "push", str(source), "-m", "googleapis", "-v", "v1.76.0")
         assert "already there" in again.stdout
-        pulled = cli("pull", "googleapis@v1.76.0", "-o", str(tmp_path / "out"))
+        pulled = cli(server, "pull", "googleapis@v1.76.0", "-o", str(tmp_path / "out"))
         assert pulled.returncode == 0, pulled.stderr
         assert tree_bytes(tmp_path / "out") == original
 

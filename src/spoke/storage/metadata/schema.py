@@ -127,3 +127,12 @@ compile_jobs = sa.Table(
     ),
     sa.Index("ix_compile_jobs_status_due", "status", "next_attempt_at"),
 )
+
+
+def version_id_of(module: str, version: str) -> sa.Select[tuple[int]]:
+    """The id of ``module@version``, for statements that reference a version row."""
+    return (
+        sa.select(versions.c.id)
+        .join(modules, modules.c.id == versions.c.module_id)
+        .where(modules.c.name == module, versions.c.version == version)
+    )

@@ -30,7 +30,14 @@ from spoke.storage.consistency import note_write, wrote_in_this_scope
 from spoke.storage.metadata import MetadataUnavailable, VersionExists
 from spoke.storage.metadata.engines import migrate, postgres_engine, sqlite_engine
 from spoke.storage.metadata.replicas import Replica, ReplicaSet
-from spoke.storage.metadata.schema import artifacts, dependencies, files, modules, versions
+from spoke.storage.metadata.schema import (
+    artifacts,
+    dependencies,
+    files,
+    modules,
+    version_id_of,
+    versions,
+)
 from spoke.telemetry.metrics import DatabaseMetrics
 
 T = TypeVar("T")
@@ -265,13 +272,7 @@ class SqlMetadataStore:
         return module_id
 
     async def _version_id(self, conn: AsyncConnection, module: str, version: str) -> int:
-        row = (
-            await conn.execute(
-                sa.select(versions.c.id)
-                .join(modules, modules.c.id == versions.c.module_id)
-                .where(modules.c.name == module, versions.c.version == version)
-            )
-        ).first()
+        row = (await conn.execute(version_id_of(module, version))).first()
         if row is None:
             raise VersionNotFound(module, version)
         return int(row.id)

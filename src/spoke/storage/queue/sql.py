@@ -15,7 +15,13 @@ import structlog
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from spoke.storage.metadata.schema import artifacts, compile_jobs, modules, versions
+from spoke.storage.metadata.schema import (
+    artifacts,
+    compile_jobs,
+    modules,
+    version_id_of,
+    versions,
+)
 from spoke.storage.queue import Artifact, CompileJob, JobSpec, JobStatus
 
 log = structlog.get_logger(__name__)
@@ -96,13 +102,7 @@ class SqlCompileQueue:
         return (postgresql.insert if self._postgres else sqlite.insert)(table)
 
     async def _version_id(self, conn: AsyncConnection, module: str, version: str) -> int | None:
-        row = (
-            await conn.execute(
-                sa.select(versions.c.id)
-                .join(modules, modules.c.id == versions.c.module_id)
-                .where(modules.c.name == module, versions.c.version == version)
-            )
-        ).first()
+        row = (await conn.execute(version_id_of(module, version))).first()
         return None if row is None else int(row.id)
 
     async def _upsert(
