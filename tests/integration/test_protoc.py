@@ -202,3 +202,13 @@ async def test_generated_tree_compiles_without_timeout(protoc: Protoc) -> None:
     result = await protoc.compile([tree], sorted(tree))
 
     assert len(descriptors(result)) == 300
+
+
+async def test_memory_limit_fails_the_compile_cleanly(tmp_path: Path) -> None:
+    """protoc under an address-space limit too small to run: a CompileFailed, not a crash."""
+    tight = Protoc(locate_protoc(), memory_limit=8 * 1024 * 1024)
+    with pytest.raises(CompileFailed):
+        await tight.compile([{"a.proto": b'syntax = "proto3";\nmessage A {}\n'}], ["a.proto"])
+    roomy = Protoc(locate_protoc(), memory_limit=512 * 1024 * 1024)
+    result = await roomy.compile([{"a.proto": b'syntax = "proto3";\nmessage A {}\n'}], ["a.proto"])
+    assert result.descriptor_set
