@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+
 MiB = 1024 * 1024
+
+
+def parse_rate_limit(setting: str, text: str) -> RateLimitItem:
+    """One limit in ``limits`` notation ("120/minute", "10 per second"), or a ``ValueError``
+    naming ``setting``."""
+    # Imported here: `limits` takes ~90 ms to import, which client commands need not pay.
+    from limits import parse_many
+
+    try:
+        items = parse_many(text)
+    except ValueError:
+        items = []
+    if len(items) != 1 or items[0].amount < 1:
+        raise ValueError(
+            f"{setting}={text!r} is not a rate limit: write one limit such as "
+            f'"120/minute" or "10 per second" (amount >= 1)'
+        )
+    return items[0]
 
 
 class Settings(BaseSettings):
@@ -40,6 +62,16 @@ class Settings(BaseSettings):
     redis_timeout: float = Field(default=0.25, gt=0)
     cache_prefix: str = "spoke"
 
+    # Access: "none" (a laptop), "required", or "read-public" (anonymous reads of public
+    # modules). Keys are managed at /auth/keys; JWTs come with a shared secret (HS256) or
+    # from an OIDC provider's JWKS.
+    auth_mode: Literal["none", "required", "read-public"] = "none"
+    jwt_secret: str | None = Field(default=None, repr=False)
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    jwt_roles_claim: str = "roles"
+
     cache_ttl: float = Field(default=300.0, ge=0)
     cache_max_entries: int = Field(default=10_000, ge=0)
 
@@ -63,6 +95,19 @@ class Settings(BaseSettings):
     sprocket_poll: float = Field(default=5.0, gt=0)
     compile_lease: float = Field(default=60.0, gt=0)
     compile_max_attempts: int = Field(default=3, ge=1)
+
+    # Requests per client (the Authorization credential, else the IP) and route class, in
+    # `limits` notation; shared by every instance through Redis when it is configured.
+    rate_limits_enabled: bool = True
+    rate_limit_read: str = "1200/minute"
+    rate_limit_write: str = "120/minute"
+    rate_limit_compile: str = "60/minute"
+
+    @field_validator("rate_limit_read", "rate_limit_write", "rate_limit_compile")
+    @classmethod
+    def _valid_rate_limit(cls, value: str, info: ValidationInfo) -> str:
+        parse_rate_limit(f"SPOKE_{str(info.field_name).upper()}", value)
+        return value
 
     @property
     def replica_urls(self) -> list[str]:

@@ -12,20 +12,22 @@ from prometheus_client import CollectorRegistry
 
 from spoke import __version__
 from spoke.api import errors
-from spoke.api.composition import build_runtime, embedded_worker
+from spoke.api.composition import build_runtime, check_access_configuration, embedded_worker
 from spoke.api.guards import RequestGuard
 from spoke.api.hot_reads import HotReads, ResponseCache
 from spoke.api.request_context import RequestContext
-from spoke.api.routers import compile, files, modules, versions
+from spoke.api.routers import api_keys, compile, files, modules, versions
 from spoke.config import Settings
 from spoke.ops.health import Health
 from spoke.ops.metrics import HttpMetrics, MetricsMiddleware, new_registry
+from spoke.ratelimit import RateLimit, RateLimiter
 from spoke.storage.blobs import BlobStore
 from spoke.storage.cache import Cache
 from spoke.storage.factory import Backends, open_backends
+from spoke.storage.keys import KeyStore
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.queue import CompileQueue
-from spoke.telemetry.metrics import StorageMetrics
+from spoke.telemetry.metrics import RateLimitMetrics, StorageMetrics
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +39,7 @@ def create_app(
     blobs: BlobStore | None = None,
     cache: Cache | None = None,
     queue: CompileQueue | None = None,
+    keys: KeyStore | None = None,
     health: Health | None = None,
     registry: CollectorRegistry | None = None,
 ) -> FastAPI:
@@ -45,25 +48,35 @@ def create_app(
     health = health or Health()
     registry = registry or new_registry()
     storage_metrics = StorageMetrics(registry)
+    # Built now (it connects on first use), closed with the app.
+    limiter = (
+        RateLimiter.from_settings(settings, metrics=RateLimitMetrics(registry))
+        if settings.rate_limits_enabled
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned: Backends | None = None
-        if metadata is None or blobs is None or cache is None or queue is None:
+        given = (metadata, blobs, cache, queue, keys)
+        if any(backend is None for backend in given):
             owned = await open_backends(settings, metrics=storage_metrics)
             backends = Backends(
                 metadata=owned.metadata if metadata is None else metadata,
                 blobs=owned.blobs if blobs is None else blobs,
                 cache=owned.cache if cache is None else cache,
                 queue=owned.queue if queue is None else queue,
+                keys=owned.keys if keys is None else keys,
             )
         else:
-            backends = Backends(metadata=metadata, blobs=blobs, cache=cache, queue=queue)
+            backends = Backends(*given)  # type: ignore[arg-type]
         try:
             runtime = await build_runtime(
                 settings, backends, storage_metrics=storage_metrics, registry=registry
             )
             app.state.services = runtime.services
+            app.state.access = runtime.access
+            await check_access_configuration(settings, runtime.access)
             health.add_check("metadata", backends.metadata.ping)
             health.add_check("blobs", backends.blobs.ping)
             health.add_check("cache", backends.cache.ping)
@@ -82,6 +95,8 @@ def create_app(
             health.clear_checks()
             if owned is not None:
                 await owned.close()
+            if limiter is not None:
+                await limiter.close()
 
     app = FastAPI(
         title="Spoke",
@@ -90,16 +105,22 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    response_cache = ResponseCache(settings.response_cache_bytes)
+    # Precomputed answers skip authorization: only without auth may they be served.
+    response_cache = ResponseCache(
+        settings.response_cache_bytes if settings.auth_mode == "none" else 0
+    )
     app.state.response_cache = response_cache
     app.include_router(modules.router)
     app.include_router(versions.router)
     app.include_router(files.router)
     app.include_router(compile.router)
-    # At request time, outermost first: ids and logs, metrics, input guards, then the
-    # precomputed answers to immutable reads, then FastAPI's routing.
+    app.include_router(api_keys.router)
+    # At request time, outermost first: ids and logs, metrics, rate limits, input guards,
+    # then the precomputed answers to immutable reads, then FastAPI's routing.
     app.add_middleware(HotReads, cache=response_cache)
     app.add_middleware(RequestGuard, max_body=settings.max_request_size)
+    if limiter is not None:
+        app.add_middleware(RateLimit, limiter=limiter)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
     app.add_middleware(RequestContext)
     app.state.health = health

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 import structlog
 from prometheus_client import CollectorRegistry
 
+from spoke.api.access import Access
 from spoke.api.deps import Services
+from spoke.auth import AuthMode
+from spoke.auth.authenticator import Authenticator
+from spoke.auth.jwt import JwtVerifier
+from spoke.auth.keys import KeyService
 from spoke.compile.generator import build_generator
 from spoke.compile.protoc import Protoc, default_scratch_dir, locate_protoc
 from spoke.config import Settings
@@ -40,6 +45,36 @@ class Runtime:
     services: Services
     protoc: Protoc
     sprocket: Sprocket
+    access: Access
+
+
+def build_access(settings: Settings, backends: Backends) -> Access:
+    tokens = None
+    if settings.jwt_secret or settings.oidc_jwks_url:
+        tokens = JwtVerifier(
+            secret=settings.jwt_secret,
+            jwks_url=settings.oidc_jwks_url,
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            roles_claim=settings.jwt_roles_claim,
+        )
+    authenticator = Authenticator(AuthMode(settings.auth_mode), KeyService(backends.keys), tokens)
+    return Access(authenticator, backends.metadata)
+
+
+async def check_access_configuration(settings: Settings, access: Access) -> None:
+    """Refuse to serve in ``required`` mode when nobody could ever authenticate."""
+    if access.mode is AuthMode.NONE:
+        log.warning("authentication is off (SPOKE_AUTH_MODE=none): anyone may push")
+        return
+    if access.authenticator.has_token_source:
+        return
+    if await access.authenticator.keys.active_count() == 0:
+        raise RuntimeError(
+            f"SPOKE_AUTH_MODE={settings.auth_mode} but there is no way to authenticate: "
+            "create a first admin key with `spoke admin create-key`, or set "
+            "SPOKE_JWT_SECRET or SPOKE_OIDC_JWKS_URL"
+        )
 
 
 def build_protoc(settings: Settings) -> Protoc:
@@ -103,7 +138,7 @@ async def build_runtime(
         poll=settings.sprocket_poll,
         metrics=compile_metrics,
     )
-    return Runtime(services, protoc, sprocket)
+    return Runtime(services, protoc, sprocket, build_access(settings, backends))
 
 
 @asynccontextmanager

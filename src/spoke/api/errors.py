@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spoke.auth import Forbidden, Unauthenticated
 from spoke.domain.errors import (
     Conflict,
     InvalidArgument,
@@ -28,6 +29,8 @@ log = structlog.get_logger(__name__)
 STATUS: dict[type[SpokeError], int] = {
     BlobNotFound: 500,  # metadata points at a missing blob: our fault, never the caller's
     InvalidArgument: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     TooLarge: 413,
@@ -66,7 +69,8 @@ async def _spoke_error(_: Request, exc: Exception) -> Response:
     status = status_of(exc)
     if status >= 500:
         log.error("request failed", error=exc.code, message=exc.message)
-    return error_response(status, exc.code, exc.message, exc.details)
+    headers = {"WWW-Authenticate": 'Bearer realm="spoke"'} if status == 401 else None
+    return error_response(status, exc.code, exc.message, exc.details, headers)
 
 
 def _clean(error: Any) -> dict[str, Any]:

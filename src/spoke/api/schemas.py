@@ -24,15 +24,18 @@ class Page(BaseModel, Generic[T]):
 class ModuleCreate(BaseModel):
     name: str = Field(examples=["acme.payments"])
     description: str = ""
+    public: bool = Field(default=True, description="Private modules need a read grant.")
 
 
 class ModuleUpdate(BaseModel):
-    description: str
+    description: str | None = None
+    public: bool | None = None
 
 
 class ModuleOut(BaseModel):
     name: str
     description: str
+    public: bool
     created_at: datetime
     updated_at: datetime
 
@@ -41,6 +44,7 @@ class ModuleOut(BaseModel):
         return cls(
             name=module.name,
             description=module.description,
+            public=module.public,
             created_at=module.created_at,
             updated_at=module.updated_at,
         )

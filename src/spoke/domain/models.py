@@ -12,6 +12,7 @@ class Module:
     description: str
     created_at: datetime
     updated_at: datetime
+    public: bool = True
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ class ModuleService:
     def __init__(self, metadata: MetadataStore) -> None:
         self._metadata = metadata
 
-    async def create(self, name: str, description: str) -> Module:
+    async def create(self, name: str, description: str, *, public: bool = True) -> Module:
         return await self._metadata.create_module(
-            validate_module_name(name), validate_description(description)
+            validate_module_name(name), validate_description(description), public=public
         )
 
     async def get(self, name: str) -> Module:
@@ -36,7 +36,11 @@ class ModuleService:
             raise InvalidArgument(f"prefix is longer than {MAX_MODULE_NAME_LENGTH} characters")
         return await self._metadata.list_modules(prefix=prefix, after=after, limit=limit)
 
-    async def update(self, name: str, *, description: str) -> Module:
+    async def update(
+        self, name: str, *, description: str | None = None, public: bool | None = None
+    ) -> Module:
+        if description is not None:
+            validate_description(description)
         return await self._metadata.update_module(
-            validate_module_name(name), description=validate_description(description)
+            validate_module_name(name), description=description, public=public
         )

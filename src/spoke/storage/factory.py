@@ -15,6 +15,8 @@ from spoke.storage.blobs.objects import ObjectBlobStore
 from spoke.storage.cache import Cache
 from spoke.storage.cache.memory import MemoryCache
 from spoke.storage.cache.redis import RedisCache
+from spoke.storage.keys import KeyStore
+from spoke.storage.keys.sql import SqlKeyStore
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.metadata.sql import SqlMetadataStore
 from spoke.storage.queue import CompileQueue
@@ -28,6 +30,7 @@ class Backends:
     blobs: BlobStore
     cache: Cache
     queue: CompileQueue
+    keys: KeyStore
 
     async def close(self) -> None:
         await self.queue.close()
@@ -85,6 +88,7 @@ async def open_backends(
             blobs=open_blobs(settings, metrics),
             cache=open_cache(settings, metrics),
             queue=SqlCompileQueue(metadata.engine),
+            keys=SqlKeyStore(metadata.engine),
         )
     except BaseException:
         await metadata.close()

@@ -96,3 +96,18 @@ class CompileMetrics:
             "Compile jobs pending or running, as the worker last saw them.",
             registry=registry,
         )
+
+
+class RateLimitMetrics:
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.limited = Counter(
+            "spoke_rate_limited",
+            "Requests refused with 429, by route class (read, write, compile).",
+            ["class"],
+            registry=registry,
+        )
+        self.fallback = Gauge(
+            "spoke_rate_limit_fallback",
+            "1 while rate limits are counted per instance because Redis does not answer.",
+            registry=registry,
+        )

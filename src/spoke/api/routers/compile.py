@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from spoke.api.access import requires
 from spoke.api.deps import ServicesDep
 from spoke.api.schemas import CompileJobOut, LanguageOut, error_responses
+from spoke.domain.access import Permission
 from spoke.domain.errors import CompileFailed, NotFound
 from spoke.services.archives import ArchiveFormat, zip_to_tar_gz
 from spoke.storage.queue import CompileJob, JobStatus
@@ -35,7 +37,7 @@ def _failed(job: CompileJob) -> CompileFailed:
     )
 
 
-@router.get("/languages")
+@router.get("/languages", dependencies=[requires(Permission.READ, per_module=False)])
 async def list_languages(services: ServicesDep) -> list[LanguageOut]:
     """Every language this registry knows, whether its tools are installed, and their versions."""
     return [LanguageOut.of(info) for info in services.compile.generator.languages()]
@@ -43,6 +45,7 @@ async def list_languages(services: ServicesDep) -> list[LanguageOut]:
 
 @router.post(
     f"{VERSION}/compile/{{language}}",
+    dependencies=[requires(Permission.WRITE)],
     responses={
         202: {"model": CompileJobOut, "description": "Another worker is compiling it now."},
         **error_responses(400, 404, 422, 503),
@@ -68,7 +71,11 @@ async def compile_version(
     return _out(job)
 
 
-@router.get(f"{VERSION}/compilations", responses=error_responses(400, 404))
+@router.get(
+    f"{VERSION}/compilations",
+    responses=error_responses(400, 404),
+    dependencies=[requires(Permission.READ)],
+)
 async def list_compilations(name: str, version: str, services: ServicesDep) -> list[CompileJobOut]:
     """Status per language: pending, running, succeeded, or failed with protoc's errors."""
     _, jobs = await services.compile.jobs(name, version)
@@ -77,6 +84,7 @@ async def list_compilations(name: str, version: str, services: ServicesDep) -> l
 
 @router.get(
     f"{VERSION}/download/{{language}}",
+    dependencies=[requires(Permission.READ)],
     response_class=Response,
     responses={
         200: {"content": {"application/zip": {}, "application/gzip": {}}},

@@ -7,13 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from spoke.api.access import requires
 from spoke.api.deps import ServicesDep
 from spoke.api.hot_reads import cache_control, etag_matches, remember
 from spoke.api.schemas import error_responses
+from spoke.domain.access import Permission
 from spoke.domain.versions import LATEST
 from spoke.services.archives import ArchiveFormat
 
-router = APIRouter(prefix="/modules/{name}/versions/{version}", tags=["files"])
+router = APIRouter(
+    prefix="/modules/{name}/versions/{version}",
+    tags=["files"],
+    dependencies=[requires(Permission.READ)],
+)
 
 
 # Files up to this size are read whole (and, for pinned versions, kept precomputed);

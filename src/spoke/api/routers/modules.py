@@ -4,52 +4,80 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
+from spoke.api.access import Access, requires
 from spoke.api.deps import ServicesDep
 from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
 from spoke.api.schemas import ModuleCreate, ModuleOut, ModuleUpdate, Page, error_responses
+from spoke.auth import Principal
+from spoke.domain.access import Permission
 
 router = APIRouter(prefix="/modules", tags=["modules"])
+# Whoever calls (anonymous allowed where the mode allows): each handler checks the rest.
+Caller = Annotated[Principal, requires(Permission.READ, per_module=False)]
+
+
+def _access(request: Request) -> Access:
+    access: Access = request.app.state.access
+    return access
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 409, 413, 415, 422),
+    responses=error_responses(400, 401, 403, 409, 413, 415, 422),
 )
-async def create_module(body: ModuleCreate, services: ServicesDep, response: Response) -> ModuleOut:
+async def create_module(
+    body: ModuleCreate,
+    services: ServicesDep,
+    response: Response,
+    request: Request,
+    principal: Caller,
+) -> ModuleOut:
     """Create an empty module. Pushing a version also creates its module when missing."""
-    module = await services.modules.create(body.name, body.description)
+    await _access(request).authorize(principal, Permission.WRITE, body.name)
+    module = await services.modules.create(body.name, body.description, public=body.public)
     response.headers["Location"] = f"/modules/{module.name}"
     return ModuleOut.of(module)
 
 
-@router.get("", responses=error_responses(400))
+@router.get("", responses=error_responses(400, 401))
 async def list_modules(
+    request: Request,
+    principal: Caller,
     services: ServicesDep,
     prefix: Annotated[str, Query(max_length=100, description="Only names starting so.")] = "",
     limit: Limit = DEFAULT_LIMIT,
     page_token: PageToken = None,
 ) -> Page[ModuleOut]:
-    """Modules in name order."""
+    """Modules in name order (those the caller may read)."""
     found = await services.modules.list(
         prefix=prefix, after=decode_token(page_token), limit=limit + 1
     )
     more = len(found) > limit
     items = found[:limit]
+    access = _access(request)
     return Page(
-        items=[ModuleOut.of(m) for m in items],
+        # Keyset pages stay correct when filtered; a page may just hold fewer items.
+        items=[ModuleOut.of(m) for m in items if access.can_read(principal, m)],
         next_page_token=encode_token(items[-1].name) if more else None,
     )
 
 
-@router.get("/{name}", responses=error_responses(400, 404))
+@router.get(
+    "/{name}", responses=error_responses(400, 401, 404), dependencies=[requires(Permission.READ)]
+)
 async def get_module(name: str, services: ServicesDep) -> ModuleOut:
     return ModuleOut.of(await services.modules.get(name))
 
 
-@router.patch("/{name}", responses=error_responses(400, 404, 415, 422))
+@router.patch(
+    "/{name}",
+    responses=error_responses(400, 401, 403, 404, 415, 422),
+    dependencies=[requires(Permission.ADMIN)],
+)
 async def update_module(name: str, body: ModuleUpdate, services: ServicesDep) -> ModuleOut:
-    """Change a module's description."""
-    return ModuleOut.of(await services.modules.update(name, description=body.description))
+    """Change a module's description or visibility (admins of the module)."""
+    module = await services.modules.update(name, description=body.description, public=body.public)
+    return ModuleOut.of(module)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
 
+from spoke.api.access import requires
 from spoke.api.deps import ServicesDep
 from spoke.api.hot_reads import cache_control, etag_matches, remember
 from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
@@ -16,6 +17,7 @@ from spoke.api.schemas import (
     VersionSummaryOut,
     error_responses,
 )
+from spoke.domain.access import Permission
 from spoke.domain.models import Dependency, Source
 from spoke.domain.versions import LATEST
 from spoke.services.push import PushFile, PushRequest
@@ -26,6 +28,7 @@ router = APIRouter(prefix="/modules/{name}/versions", tags=["versions"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    dependencies=[requires(Permission.WRITE)],
     responses={
         200: {"model": VersionOut, "description": "The same content was pushed before."},
         **error_responses(400, 409, 413, 415, 422),
@@ -58,7 +61,7 @@ async def push_version(
     return VersionOut.of(stored)
 
 
-@router.get("", responses=error_responses(400, 404))
+@router.get("", responses=error_responses(400, 404), dependencies=[requires(Permission.READ)])
 async def list_versions(
     name: str,
     services: ServicesDep,
@@ -86,6 +89,7 @@ async def list_versions(
 
 @router.get(
     "/{version}",
+    dependencies=[requires(Permission.READ)],
     response_model=VersionOut,
     responses={304: {"description": "The client's copy is current."}, **error_responses(400, 404)},
 )

@@ -32,7 +32,9 @@ class MetadataStore(Protocol):
     ``VersionExists``, ``MetadataUnavailable``), never driver errors.
     """
 
-    async def create_module(self, name: str, description: str) -> Module: ...
+    async def create_module(
+        self, name: str, description: str, *, public: bool = True
+    ) -> Module: ...
 
     async def get_module(self, name: str) -> Module: ...
 
@@ -40,7 +42,11 @@ class MetadataStore(Protocol):
         self, *, prefix: str = "", after: str | None = None, limit: int = 100
     ) -> list[Module]: ...
 
-    async def update_module(self, name: str, *, description: str) -> Module: ...
+    async def update_module(
+        self, name: str, *, description: str | None = None, public: bool | None = None
+    ) -> Module:
+        """Change what is given; ``ModuleNotFound`` if there is no such module."""
+        ...
 
     async def create_version(self, new: NewVersion) -> ModuleVersion:
         """Record a version, creating its module if missing, all in one transaction.

@@ -26,6 +26,8 @@ modules = sa.Table(
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Private modules are readable only with a grant (see domain/access.py).
+    sa.Column("public", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 versions = sa.Table(
@@ -136,3 +138,20 @@ def version_id_of(module: str, version: str) -> sa.Select[tuple[int]]:
         .join(modules, modules.c.id == versions.c.module_id)
         .where(modules.c.name == module, versions.c.version == version)
     )
+
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    # The token's first characters, to find its row; the token itself is never stored.
+    sa.Column("prefix", sa.String(16), nullable=False, unique=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("grants", sa.Text, nullable=False),  # space-separated, e.g. "write:acme.*"
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
+)

@@ -60,6 +60,7 @@ def _module(row: sa.Row[Any]) -> Module:
         description=row.description,
         created_at=_utc(row.created_at),
         updated_at=_utc(row.updated_at),
+        public=row.public,
     )
 
 
@@ -138,19 +139,25 @@ class SqlMetadataStore:
 
     # modules
 
-    async def create_module(self, name: str, description: str) -> Module:
+    async def create_module(self, name: str, description: str, *, public: bool = True) -> Module:
         now = _now()
         try:
             async with _driver_errors(), self._engine.begin() as conn:
                 await conn.execute(
                     modules.insert().values(
-                        name=name, description=description, created_at=now, updated_at=now
+                        name=name,
+                        description=description,
+                        public=public,
+                        created_at=now,
+                        updated_at=now,
                     )
                 )
         except IntegrityError as exc:
             raise ModuleExists(name) from exc
         note_write()
-        return Module(name=name, description=description, created_at=now, updated_at=now)
+        return Module(
+            name=name, description=description, created_at=now, updated_at=now, public=public
+        )
 
     async def get_module(self, name: str) -> Module:
         async def query(conn: AsyncConnection) -> Module:
@@ -175,12 +182,19 @@ class SqlMetadataStore:
 
         return await self._read(run)
 
-    async def update_module(self, name: str, *, description: str) -> Module:
+    async def update_module(
+        self, name: str, *, description: str | None = None, public: bool | None = None
+    ) -> Module:
+        changes: dict[str, object] = {"updated_at": _now()}
+        if description is not None:
+            changes["description"] = description
+        if public is not None:
+            changes["public"] = public
         async with _driver_errors(), self._engine.begin() as conn:
             result = await conn.execute(
                 modules.update()
                 .where(modules.c.name == name)
-                .values(description=description, updated_at=_now())
+                .values(**changes)
                 .returning(*modules.c)
             )
             row = result.first()

@@ -1,0 +1,181 @@
+"""Rate limit building blocks: route classes, identity keys, storage URIs, limit settings."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import limits
+import pytest
+from limits.aio.storage import MemoryStorage
+from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from spoke.config import Settings, parse_rate_limit
+from spoke.ratelimit import RateLimiter, identity, limits_from_settings, route_class, storage_uri
+from spoke.telemetry.metrics import RateLimitMetrics
+
+COMPILE = "/modules/acme.a/versions/v1.0.0/compile/python"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/modules", "read"),
+        ("HEAD", "/modules/acme.a/versions/v1.0.0/files/a.proto", "read"),
+        ("OPTIONS", "/modules", "read"),
+        ("GET", COMPILE, "read"),  # not a compile: only POST runs protoc
+        ("POST", COMPILE, "compile"),
+        ("POST", COMPILE + "/", "compile"),
+        ("POST", "/modules", "write"),
+        ("POST", "/modules/acme.a/versions", "write"),
+        ("POST", "/modules/compile/versions", "write"),  # a module named "compile"
+        ("POST", "/modules/acme.a/versions/v1.0.0/compile", "write"),
+        ("PATCH", "/modules/acme.a", "write"),
+        ("PUT", "/modules/acme.a", "write"),
+        ("DELETE", "/modules/acme.a", "write"),
+    ],
+)
+def test_route_class(method: str, path: str, expected: str) -> None:
+    assert route_class(method, path) == expected
+
+
+def _scope(headers: list[tuple[bytes, bytes]], client: Any = ("10.0.0.7", 5555)) -> Any:
+    return {"type": "http", "headers": headers, "client": client}
+
+
+def test_identity_is_a_hash_of_the_authorization_header_never_the_header() -> None:
+    secret = b"Bearer spoke_s3cr3t-token"
+    key = identity(_scope([(b"authorization", secret)]))
+    assert key == "auth:" + hashlib.sha256(secret).hexdigest()
+    assert "s3cr3t" not in key and "Bearer" not in key
+    assert identity(_scope([(b"Authorization", secret)])) == key  # any header case
+
+
+def test_different_credentials_are_different_identities() -> None:
+    one = identity(_scope([(b"authorization", b"Bearer one")]))
+    two = identity(_scope([(b"authorization", b"Bearer two")]))
+    assert one != two
+    assert one == identity(_scope([(b"authorization", b"Bearer one")], client=("10.9.9.9", 1)))
+
+
+def test_identity_without_credential_is_the_client_address() -> None:
+    assert identity(_scope([(b"accept", b"*/*")])) == "ip:10.0.0.7"
+    assert identity(_scope([], client=None)) == "ip:unknown"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (None, "async+memory://"),
+        ("redis://127.0.0.1:6379/0", "async+redis://127.0.0.1:6379/0"),
+        ("redis://:pw@cache:6379", "async+redis://:pw@cache:6379"),
+        ("rediss://cache.example:6380", "async+rediss://cache.example:6380"),
+        ("unix:///run/redis.sock?db=1", "async+redis+unix:///run/redis.sock?db=1"),
+        (
+            "redis+sentinel://h1:26379,h2:26380/spoke",
+            "async+redis+sentinel://h1:26379,h2:26380/spoke",
+        ),
+        ("redis+sentinel://:pw@h1,h2/spoke", "async+redis+sentinel://:pw@h1:26379,h2:26379/spoke"),
+        ("redis+cluster://n1:7000,n2:7001", "async+redis+cluster://n1:7000,n2:7001"),
+        ("redis+cluster://n1,n2", "async+redis+cluster://n1:6379,n2:6379"),
+    ],
+)
+def test_storage_uri(url: str | None, expected: str) -> None:
+    assert storage_uri(url) == expected
+
+
+@pytest.mark.parametrize("url", ["memcached://h:11211", "h:6379", "http://h"])
+def test_storage_uri_refuses_other_schemes(url: str) -> None:
+    with pytest.raises(ValueError, match="SPOKE_REDIS_URL"):
+        storage_uri(url)
+
+
+@pytest.mark.parametrize("text", ["1200/minute", "5 per second", "10/2 hours", "1/day"])
+def test_parse_rate_limit(text: str) -> None:
+    assert parse_rate_limit("SPOKE_RATE_LIMIT_READ", text).amount >= 1
+
+
+@pytest.mark.parametrize("text", ["", "lots", "100", "0/minute", "5/fortnight", "1/second;9/day"])
+def test_parse_rate_limit_errors_name_the_setting(text: str) -> None:
+    with pytest.raises(ValueError, match="SPOKE_RATE_LIMIT_WRITE"):
+        parse_rate_limit("SPOKE_RATE_LIMIT_WRITE", text)
+
+
+@pytest.mark.parametrize("field", ["rate_limit_read", "rate_limit_write", "rate_limit_compile"])
+def test_settings_refuse_bad_limits_at_start_up(field: str) -> None:
+    with pytest.raises(ValidationError, match=f"SPOKE_{field.upper()}="):
+        Settings(**{field: "sometimes"})
+
+
+def test_settings_defaults() -> None:
+    settings = Settings()
+    assert settings.rate_limits_enabled
+    parsed = limits_from_settings(settings)
+    assert {c: (i.amount, i.get_expiry()) for c, i in parsed.items()} == {
+        "read": (1200, 60),
+        "write": (120, 60),
+        "compile": (60, 60),
+    }
+
+
+async def test_in_memory_limiter_counts_per_class_and_identity() -> None:
+    settings = Settings(rate_limit_read="2/minute", rate_limit_write="1/minute")
+    limiter = RateLimiter.from_settings(settings, metrics=RateLimitMetrics(None))
+    try:
+        first = await limiter.hit("read", "ip:a")
+        assert first.allowed and first.remaining == 1 and 0 < first.reset <= 60
+        assert (await limiter.hit("read", "ip:a")).remaining == 0
+        refused = await limiter.hit("read", "ip:a")
+        assert not refused.allowed and refused.remaining == 0 and 1 <= refused.reset <= 60
+        assert (await limiter.hit("read", "ip:b")).allowed  # another client
+        assert (await limiter.hit("write", "ip:a")).allowed  # another class
+        assert limiter.per_instance
+    finally:
+        await limiter.close()
+
+
+class FlakyStorage(MemoryStorage):
+    """A shared storage that fails while ``down`` (as a dead Redis would)."""
+
+    down = False
+
+    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if self.down:
+            raise RedisConnectionError("connection refused")
+        return await super().acquire_entry(key, limit, expiry, amount)
+
+
+async def test_shared_storage_down_falls_back_per_instance_then_returns() -> None:
+    now = [0.0]
+    registry = CollectorRegistry()
+    shared = FlakyStorage()
+    limiter = RateLimiter(
+        {"read": limits.parse("2/minute")},
+        shared=shared,
+        metrics=RateLimitMetrics(registry),
+        cooldown=5.0,
+        clock=lambda: now[0],
+    )
+
+    def fallback() -> float | None:
+        return registry.get_sample_value("spoke_rate_limit_fallback")
+
+    try:
+        assert (await limiter.hit("read", "ip:a")).remaining == 1  # counted in "Redis"
+        shared.down = True
+        assert (await limiter.hit("read", "ip:a")).remaining == 1  # a fresh local budget
+        assert limiter.per_instance and fallback() == 1
+        assert (await limiter.hit("read", "ip:a")).remaining == 0
+        assert not (await limiter.hit("read", "ip:a")).allowed  # still limited, locally
+        shared.down = False
+        now[0] = 6.0  # after the cool-down one request probes the shared storage again
+        back = await limiter.hit("read", "ip:a")
+        assert back.allowed and back.remaining == 0  # the shared budget: 1 used before
+        assert not limiter.per_instance and fallback() == 0
+        assert not (await limiter.hit("read", "ip:a")).allowed
+        limited = registry.get_sample_value("spoke_rate_limited_total", {"class": "read"})
+        assert limited == 2
+    finally:
+        await limiter.close()
