@@ -19,10 +19,12 @@ async def push(
     module: str,
     version: str,
     tree: dict[str, str] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> httpx.Response:
     body = {"version": version, "files": files(**(tree or {"acme/a/v1/a.proto": PROTO_A})), **extra}
-    return await client.post(f"/modules/{module}/versions", json=body)
+    return await client.post(f"/modules/{module}/versions", json=body, headers=headers)
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from spoke import __version__
 from spoke.cli import pull as pull_cmd
 from spoke.cli import push as push_cmd
 from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.output import err as err_console
 from spoke.cli.output import out, print_error
 from spoke.config import Settings
 from spoke.domain.errors import SpokeError
@@ -31,8 +32,14 @@ app = typer.Typer(
 )
 modules_app = typer.Typer(help="Browse modules.", no_args_is_help=True)
 versions_app = typer.Typer(help="Browse a module's versions.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys (needs an admin credential).", no_args_is_help=True)
+admin_app = typer.Typer(
+    help="Server-side administration (talks to the database).", no_args_is_help=True
+)
 app.add_typer(modules_app, name="modules")
 app.add_typer(versions_app, name="versions")
+app.add_typer(keys_app, name="keys")
+app.add_typer(admin_app, name="admin")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -277,6 +284,102 @@ def sprocket() -> None:
     settings = Settings()
     configure_logging(settings.log_level)
     asyncio.run(run_sprocket(settings))
+
+
+GrantOption = Annotated[
+    list[str],
+    typer.Option("--grant", "-g", help="read, write or admin, optionally :MODULE or :PREFIX*."),
+]
+ExpiryOption = Annotated[int | None, typer.Option(help="Days until the key expires.")]
+
+
+def _print_new_key(key: dict[str, Any]) -> None:
+    out.print(f"created key {key['id']} ({key['name']}): {' '.join(key['grants'])}")
+    err_console.print("the token is shown once; store it now:", style="bold")
+    typer.echo(key["token"])
+
+
+@keys_app.command("create")
+@friendly_errors
+def keys_create(
+    name: Annotated[str, typer.Argument(help="What the key is for, such as ci-acme.")],
+    grant: GrantOption,
+    expires_in_days: ExpiryOption = None,
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """Create an API key; prints its token once."""
+    body = {"name": name, "grants": grant, "expires_in_days": expires_in_days}
+    with RegistryClient(registry, token) as client:
+        _print_new_key(client.json("POST", "/auth/keys", json=body))
+
+
+@keys_app.command("list")
+@friendly_errors
+def keys_list(
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """List API keys (never their tokens)."""
+    with RegistryClient(registry, token) as client:
+        items = list(client.paginate("/auth/keys", limit=limit))
+    table = Table("id", "name", "prefix", "grants", "expires", "revoked", "last used")
+    for k in items:
+        table.add_row(
+            str(k["id"]),
+            k["name"],
+            k["prefix"],
+            " ".join(k["grants"]),
+            k["expires_at"] or "never",
+            k["revoked_at"] or "",
+            k["last_used_at"] or "",
+        )
+    out.print(table if items else "no keys")
+
+
+@keys_app.command("revoke")
+@friendly_errors
+def keys_revoke(
+    key_id: Annotated[int, typer.Argument(help="The key's id (see `spoke keys list`).")],
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """Revoke an API key: it stops working at once."""
+    with RegistryClient(registry, token) as client:
+        key = client.json("DELETE", f"/auth/keys/{key_id}")
+    out.print(f"revoked key {key['id']} ({key['name']})")
+
+
+@admin_app.command("create-key")
+@friendly_errors
+def admin_create_key(
+    name: Annotated[str, typer.Argument(help="What the key is for.")] = "admin",
+    grant: GrantOption = ["admin"],  # noqa: B006 - typer reads the default, never mutates it
+    expires_in_days: ExpiryOption = None,
+) -> None:
+    """Create a key directly in the database (the first admin key, for a new registry)."""
+    from spoke.auth.keys import KeyService
+    from spoke.storage.factory import open_metadata
+    from spoke.storage.keys.sql import SqlKeyStore
+
+    async def run() -> dict[str, Any]:
+        store = open_metadata(Settings())
+        try:
+            await store.migrate()
+            created = await KeyService(SqlKeyStore(store.engine)).create(
+                name, grant, created_by="spoke admin create-key", expires_in_days=expires_in_days
+            )
+        finally:
+            await store.close()
+        return {
+            "id": created.record.id,
+            "name": created.record.name,
+            "grants": created.record.grants.split(),
+            "token": created.token,
+        }
+
+    _print_new_key(asyncio.run(run()))
 
 
 @modules_app.command("list")

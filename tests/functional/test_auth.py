@@ -1,0 +1,206 @@
+"""Access control at every boundary: anonymous, read, prefix-scoped write, admin; bad,
+expired, revoked, tampered and wrong-audience credentials; private modules."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from tests.functional.conftest import MakeClient
+from tests.functional.support import assert_error, push
+
+SECRET = "test-secret-" + "x" * 32
+AUDIENCE = "spoke-tests"
+
+
+def token(roles: list[str], *, sub: str = "alice", **claims: Any) -> str:
+    payload = {"sub": sub, "roles": roles, "aud": AUDIENCE, "exp": time.time() + 300, **claims}
+    return jwt.encode(payload, SECRET, algorithm="HS256")
+
+
+def bearer(credential: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {credential}"}
+
+
+@pytest.fixture
+async def required(make_client: MakeClient) -> httpx.AsyncClient:
+    return await make_client(auth_mode="required", jwt_secret=SECRET, oidc_audience=AUDIENCE)
+
+
+async def make_key(client: httpx.AsyncClient, *grants: str, name: str = "k") -> str:
+    response = await client.post(
+        "/auth/keys", json={"name": name, "grants": list(grants)}, headers=bearer(token(["admin"]))
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    assert created["token"].startswith("spoke_") and created["grants"] == list(grants)
+    return str(created["token"])
+
+
+async def test_anonymous_and_bad_credentials_get_401(required: httpx.AsyncClient) -> None:
+    for response in [
+        await required.get("/modules"),
+        await required.get("/languages"),
+        await push(required, "acme.a", "v1.0.0"),
+        await required.get("/modules", headers={"Authorization": "Basic dXNlcjpwdw=="}),
+        await required.get("/modules", headers=bearer("garbage")),
+        await required.get("/modules", headers=bearer("spoke_not-a-real-key-at-all-000000")),
+    ]:
+        error = assert_error(response, 401, "unauthenticated")
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert "garbage" not in error["message"]
+    # Health and metrics are on the ops listener; the API docs stay readable.
+    assert (await required.get("/openapi.json")).status_code == 200
+
+
+async def test_token_checks(required: httpx.AsyncClient) -> None:
+    good = token(["read"])
+    assert (await required.get("/modules", headers=bearer(good))).status_code == 200
+    header, payload, signature = good.split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    forged = jwt.encode(
+        {"sub": "eve", "roles": ["admin"], "aud": AUDIENCE, "exp": time.time() + 300},
+        "another-secret-" + "y" * 32,
+        algorithm="HS256",
+    )
+    for bad in [
+        tampered,
+        forged,
+        token(["read"], exp=time.time() - 120),  # expired (past the leeway)
+        token(["read"], nbf=time.time() + 600),  # not yet valid
+        token(["read"], aud="someone-else"),
+        jwt.encode({"sub": "x", "aud": AUDIENCE, "roles": ["admin"]}, SECRET, "HS256"),  # no exp
+    ]:
+        assert_error(await required.get("/modules", headers=bearer(bad)), 401, "unauthenticated")
+
+
+async def test_permission_boundaries(required: httpx.AsyncClient) -> None:
+    admin = bearer(token(["admin"]))
+    assert (
+        await required.post("/modules", json={"name": "other.y"}, headers=admin)
+    ).status_code == 201
+    reader = bearer(await make_key(required, "read", name="reader"))
+    writer = bearer(await make_key(required, "write:acme.*", name="ci-acme"))
+
+    body = {
+        "version": "v1.0.0",
+        "files": [{"path": "a.proto", "content": 'syntax = "proto3";\nmessage A {}\n'}],
+    }
+    assert (
+        await required.post("/modules/acme.x/versions", json=body, headers=writer)
+    ).status_code == 201
+    assert_error(
+        await required.post("/modules/other.y/versions", json=body, headers=writer),
+        403,
+        "forbidden",
+    )
+    assert_error(
+        await required.post("/modules/acme.z/versions", json=body, headers=reader), 403, "forbidden"
+    )
+    assert_error(await required.post("/modules", json={"name": "other.z"}, headers=writer), 403)
+    assert (
+        await required.post("/modules", json={"name": "acme.new"}, headers=writer)
+    ).status_code == 201
+
+    assert (
+        await required.get("/modules/acme.x/versions/v1.0.0", headers=reader)
+    ).status_code == 200
+    assert (
+        await required.get("/modules/acme.x/versions/v1.0.0", headers=writer)
+    ).status_code == 200
+    compiled = await required.post(
+        "/modules/acme.x/versions/v1.0.0/compile/descriptor_set", headers=writer
+    )
+    assert compiled.status_code == 200, compiled.text
+    assert_error(
+        await required.post(
+            "/modules/acme.x/versions/v1.0.0/compile/descriptor_set", headers=reader
+        ),
+        403,
+    )
+    # Key management and module settings need admin.
+    for caller in (reader, writer):
+        assert_error(await required.get("/auth/keys", headers=caller), 403, "forbidden")
+        assert_error(
+            await required.patch("/modules/acme.x", json={"public": False}, headers=caller), 403
+        )
+    keys = (await required.get("/auth/keys", headers=admin)).json()["items"]
+    assert {k["name"] for k in keys} == {"reader", "ci-acme"}
+    assert all("token" not in k for k in keys)
+
+
+async def test_private_modules_are_hidden(required: httpx.AsyncClient) -> None:
+    admin = bearer(token(["admin"]))
+    private = {"name": "acme.secret", "public": False}
+    assert (await required.post("/modules", json=private, headers=admin)).status_code == 201
+    assert (await push(required, "acme.secret", "v1.0.0", headers=admin)).status_code == 201
+    assert (await push(required, "acme.open", "v1.0.0", headers=admin)).status_code == 201
+    outsider = bearer(await make_key(required, "read:other.*", name="outsider"))
+    insider = bearer(await make_key(required, "read:acme.secret", name="insider"))
+
+    for path in [
+        "/modules/acme.secret",
+        "/modules/acme.secret/versions",
+        "/modules/acme.secret/versions/v1.0.0",
+        "/modules/acme.secret/versions/latest/files/acme/a/v1/a.proto",
+        "/modules/acme.secret/versions/v1.0.0/archive",
+    ]:
+        assert_error(await required.get(path, headers=outsider), 404, "module_not_found")
+        assert (await required.get(path, headers=insider)).status_code == 200, path
+    assert (
+        await required.get("/modules/acme.open/versions/v1.0.0", headers=outsider)
+    ).status_code == 200
+
+    def names(response: httpx.Response) -> set[str]:
+        return {m["name"] for m in response.json()["items"]}
+
+    assert names(await required.get("/modules", headers=outsider)) == {"acme.open"}
+    assert names(await required.get("/modules", headers=insider)) == {"acme.open", "acme.secret"}
+
+
+async def test_read_public_mode(make_client: MakeClient) -> None:
+    client = await make_client(auth_mode="read-public", jwt_secret=SECRET, oidc_audience=AUDIENCE)
+    admin = bearer(token(["admin"]))
+    assert (
+        await client.post("/modules", json={"name": "acme.hidden", "public": False}, headers=admin)
+    ).status_code == 201
+    assert (await push(client, "acme.hidden", "v1.0.0", headers=admin)).status_code == 201
+    assert (await push(client, "acme.open", "v1.0.0", headers=admin)).status_code == 201
+
+    assert (await client.get("/modules/acme.open/versions/v1.0.0")).status_code == 200
+    assert (
+        await client.get("/modules/acme.open/versions/latest/files/acme/a/v1/a.proto")
+    ).status_code == 200
+    assert_error(await client.get("/modules/acme.hidden/versions/v1.0.0"), 404, "module_not_found")
+    assert {m["name"] for m in (await client.get("/modules")).json()["items"]} == {"acme.open"}
+    assert_error(await push(client, "acme.open", "v1.0.1"), 401, "unauthenticated")
+    assert_error(await client.post("/modules/acme.open/versions/v1.0.0/compile/python"), 401)
+    assert_error(await client.get("/auth/keys"), 401)
+
+
+async def test_required_mode_refuses_to_start_without_a_key_source(make_client: MakeClient) -> None:
+    with pytest.raises(RuntimeError, match="no way to authenticate"):
+        await make_client(auth_mode="required")
+
+
+async def test_revoked_keys_stop_working(required: httpx.AsyncClient) -> None:
+    admin = bearer(token(["admin"]))
+    key = await make_key(required, "read", name="temp")
+    assert (await required.get("/modules", headers=bearer(key))).status_code == 200
+    listed = (await required.get("/auth/keys", headers=admin)).json()["items"]
+    key_id = next(k["id"] for k in listed if k["name"] == "temp")
+    revoked = await required.delete(f"/auth/keys/{key_id}", headers=admin)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert_error(await required.get("/modules", headers=bearer(key)), 401, "unauthenticated")
+    assert_error(await required.delete("/auth/keys/99999", headers=admin), 404)
+    assert_error(
+        await required.post("/auth/keys", json={"name": "x", "grants": ["root"]}, headers=admin),
+        400,
+    )
+    assert_error(
+        await required.post("/auth/keys", json={"name": "x", "grants": []}, headers=admin), 400
+    )

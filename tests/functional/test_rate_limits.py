@@ -1,0 +1,120 @@
+"""Rate limits over HTTP: per route class and client, shared by instances through Redis."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import httpx
+
+from spoke.api.app import create_app
+from spoke.config import Settings
+from spoke.devstack.stack import Stack
+from tests.functional.conftest import MakeClient
+from tests.functional.support import assert_error, push
+from tests.production import isolated_settings
+
+COMPILE = "/modules/acme.a/versions/v1.0.0/compile/nosuchlanguage"
+
+
+def _rate_limited(client: httpx.AsyncClient, route_class: str) -> float:
+    registry = client.app.state.registry  # type: ignore[attr-defined]
+    value = registry.get_sample_value("spoke_rate_limited_total", {"class": route_class})
+    return float(value or 0)
+
+
+async def test_a_burst_over_the_limit_is_refused_with_429(make_client: MakeClient) -> None:
+    client = await make_client(rate_limit_read="5/minute")
+    for remaining in (4, 3, 2, 1, 0):
+        response = await client.get("/modules")
+        assert response.status_code == 200
+        assert response.headers["RateLimit-Limit"] == "5"
+        assert response.headers["RateLimit-Remaining"] == str(remaining)
+        assert 0 <= int(response.headers["RateLimit-Reset"]) <= 60
+
+    refused = await client.get("/modules")
+    error = assert_error(refused, 429, "rate_limited")
+    assert error["details"] == {"class": "read", "limit": "5 per 1 minute"}
+    assert "read" in error["message"]
+    retry_after = int(refused.headers["Retry-After"])
+    assert 1 <= retry_after <= 60
+    assert refused.headers["RateLimit-Limit"] == "5"
+    assert refused.headers["RateLimit-Remaining"] == "0"
+    assert refused.headers["RateLimit-Reset"] == str(retry_after)
+    assert refused.headers["X-Request-ID"]  # refused inside the request context
+    assert _rate_limited(client, "read") == 1
+
+
+async def test_precomputed_reads_are_limited_too(make_client: MakeClient) -> None:
+    client = await make_client(rate_limit_read="3/minute")
+    assert (await push(client, "acme.a", "v1.0.0")).status_code == 201
+    statuses = [(await client.get("/modules/acme.a/versions/v1.0.0")).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+async def test_each_credential_has_its_own_budget(make_client: MakeClient) -> None:
+    client = await make_client(rate_limit_read="2/minute")
+    alice = {"Authorization": "Bearer alice-token"}
+    bob = {"Authorization": "Bearer bob-token"}
+    assert [(await client.get("/modules", headers=alice)).status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]
+    bobs = await client.get("/modules", headers=bob)
+    assert bobs.status_code == 200 and bobs.headers["RateLimit-Remaining"] == "1"
+    anonymous = await client.get("/modules")  # keyed by the client address instead
+    assert anonymous.status_code == 200 and anonymous.headers["RateLimit-Remaining"] == "1"
+    assert_error(await client.get("/modules", headers=alice), 429, "rate_limited")
+
+
+async def test_route_classes_have_separate_budgets(make_client: MakeClient) -> None:
+    client = await make_client(
+        rate_limit_read="2/minute", rate_limit_write="2/minute", rate_limit_compile="1/minute"
+    )
+    for _ in range(2):
+        assert (await client.get("/modules")).status_code == 200
+    assert_error(await client.get("/modules"), 429, "rate_limited")
+
+    pushed = await push(client, "acme.a", "v1.0.0")  # reads exhausted, writes are not
+    assert pushed.status_code == 201
+    assert pushed.headers["RateLimit-Limit"] == "2"
+    assert pushed.headers["RateLimit-Remaining"] == "1"
+
+    first = await client.post(COMPILE)  # an unknown language: still a compile request
+    assert first.status_code != 429 and first.headers["RateLimit-Limit"] == "1"
+    error = assert_error(await client.post(COMPILE), 429, "rate_limited")
+    assert error["details"]["class"] == "compile"
+    assert (await client.patch("/modules/acme.a", json={})).status_code != 429
+    assert_error(await client.patch("/modules/acme.a", json={}), 429, "rate_limited")
+    assert [_rate_limited(client, c) for c in ("read", "write", "compile")] == [1, 1, 1]
+
+
+async def test_disabled_rate_limits_add_nothing(make_client: MakeClient) -> None:
+    client = await make_client(rate_limits_enabled=False, rate_limit_read="1/minute")
+    for _ in range(3):
+        response = await client.get("/modules")
+        assert response.status_code == 200
+        assert "RateLimit-Limit" not in response.headers
+
+
+async def test_two_instances_on_one_redis_share_one_budget(stack: Stack, tmp_path: Path) -> None:
+    settings: Settings = await isolated_settings(stack, tmp_path, rate_limit_read="4/minute")
+    async with AsyncExitStack() as exits:
+        clients = []
+        for _ in range(2):
+            app = create_app(settings)
+            await exits.enter_async_context(app.router.lifespan_context(app))
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://spoke.test"
+            )
+            clients.append(await exits.enter_async_context(client))
+        a, b = clients
+        remaining = []
+        for client in (a, b, a, b):
+            response = await client.get("/modules")
+            assert response.status_code == 200
+            remaining.append(response.headers["RateLimit-Remaining"])
+        assert remaining == ["3", "2", "1", "0"]
+        assert_error(await a.get("/modules"), 429, "rate_limited")
+        assert_error(await b.get("/modules"), 429, "rate_limited")
