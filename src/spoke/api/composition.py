@@ -18,6 +18,7 @@ from spoke.api.access import Access
 from spoke.api.deps import Services
 from spoke.auth import AuthMode
 from spoke.auth.authenticator import Authenticator
+from spoke.auth.discovery import discover_jwks_url
 from spoke.auth.jwt import JwtVerifier
 from spoke.auth.keys import KeyService
 from spoke.compile.generator import build_generator
@@ -48,12 +49,15 @@ class Runtime:
     access: Access
 
 
-def build_access(settings: Settings, backends: Backends) -> Access:
+async def build_access(settings: Settings, backends: Backends) -> Access:
     tokens = None
-    if settings.jwt_secret or settings.oidc_jwks_url:
+    jwks_url = settings.oidc_jwks_url
+    if jwks_url is None and settings.oidc_issuer and settings.auth_mode != "none":
+        jwks_url = await discover_jwks_url(settings.oidc_issuer)
+    if settings.jwt_secret or jwks_url:
         tokens = JwtVerifier(
             secret=settings.jwt_secret,
-            jwks_url=settings.oidc_jwks_url,
+            jwks_url=jwks_url,
             issuer=settings.oidc_issuer,
             audience=settings.oidc_audience,
             roles_claim=settings.jwt_roles_claim,
@@ -138,7 +142,7 @@ async def build_runtime(
         poll=settings.sprocket_poll,
         metrics=compile_metrics,
     )
-    return Runtime(services, protoc, sprocket, build_access(settings, backends))
+    return Runtime(services, protoc, sprocket, await build_access(settings, backends))
 
 
 @asynccontextmanager

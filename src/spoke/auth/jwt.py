@@ -27,11 +27,18 @@ class JwtVerifier:
         audience: str | None = None,
         roles_claim: str = "roles",
         leeway: float = 30.0,
+        refresh_cooldown: float = 30.0,
     ) -> None:
         if not secret and not jwks_url:
             raise ValueError("a JwtVerifier needs a shared secret or a JWKS URL")
         self._secret = secret
-        self._jwks = PyJWKClient(jwks_url, cache_keys=True, lifespan=600) if jwks_url else None
+        self._jwks = None
+        if jwks_url:
+            # Keys are cached; a token with an unknown `kid` refetches the set (a rotation),
+            # at most once per cooldown, so forged kids cannot hammer the provider.
+            self._jwks = PyJWKClient(
+                jwks_url, lifespan=600, timeout=5, cooldown_duration=refresh_cooldown
+            )
         self._issuer = issuer
         self._audience = audience
         self._roles_claim = roles_claim
