@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     oidc_audience: str | None = None
     oidc_jwks_url: str | None = None
     jwt_roles_claim: str = "roles"
+    # Browser origins allowed to call the API (comma-separated); none by default.
+    cors_origins: str = ""
 
     cache_ttl: float = Field(default=300.0, ge=0)
     cache_max_entries: int = Field(default=10_000, ge=0)

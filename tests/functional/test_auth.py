@@ -204,3 +204,18 @@ async def test_revoked_keys_stop_working(required: httpx.AsyncClient) -> None:
     assert_error(
         await required.post("/auth/keys", json={"name": "x", "grants": []}, headers=admin), 400
     )
+
+
+async def test_security_headers_and_cors(make_client: MakeClient) -> None:
+    closed = await make_client()
+    response = await closed.get("/modules")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    preflight = {"Origin": "https://ui.example", "Access-Control-Request-Method": "GET"}
+    assert (
+        "access-control-allow-origin"
+        not in (await closed.options("/modules", headers=preflight)).headers
+    )
+    opened = await make_client(cors_origins="https://ui.example")
+    allowed = await opened.options("/modules", headers=preflight)
+    assert allowed.headers["access-control-allow-origin"] == "https://ui.example"

@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
 
 from spoke import __version__
 from spoke.api import errors
 from spoke.api.composition import build_runtime, check_access_configuration, embedded_worker
 from spoke.api.guards import RequestGuard
+from spoke.api.headers import SecurityHeaders
 from spoke.api.hot_reads import HotReads, ResponseCache
 from spoke.api.request_context import RequestContext
 from spoke.api.routers import api_keys, compile, files, modules, versions
@@ -122,6 +124,14 @@ def create_app(
     if limiter is not None:
         app.add_middleware(RateLimit, limiter=limiter)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    app.add_middleware(SecurityHeaders)
+    if origins := [o.strip() for o in settings.cors_origins.split(",") if o.strip()]:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+        )
     app.add_middleware(RequestContext)
     app.state.health = health
     app.state.registry = registry
