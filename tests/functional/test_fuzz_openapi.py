@@ -13,7 +13,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from tests.functional.live_server import Server, running_server
 from tests.functional.support import PROTO_A
@@ -47,6 +47,39 @@ def test_every_operation_holds_its_contract(fuzz_server: Server) -> None:
         )
         def holds(case: schemathesis.Case) -> None:
             # Whether a schema-valid push is accepted depends on protoc, not on the schema.
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            # This server runs without authentication (mode none): credentials are ignored.
+            case.call_and_validate(excluded_checks=[positive_data_acceptance, ignored_auth])
 
         holds()
+
+
+@pytest.fixture(scope="module")
+def locked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    secret = "fuzz-secret-" + "z" * 32
+    environment = {"SPOKE_AUTH_MODE": "required", "SPOKE_JWT_SECRET": secret}
+    with running_server(tmp_path_factory.mktemp("locked"), environment) as server:
+        yield server
+
+
+def test_required_mode_answers_strangers_with_errors_only(locked_server: Server) -> None:
+    """Without a credential, no operation answers with data or fails: every answer is a
+    4xx in the error shape (401 once the request is well-formed)."""
+    found = operations(locked_server)
+    seen: set[int] = set()
+    for operation in found:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=25,
+            deadline=None,
+            derandomize=True,  # a fixed seed: the same requests in every CI run
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        )
+        def refused(case: schemathesis.Case) -> None:
+            response = case.call()
+            seen.add(response.status_code)
+            assert 400 <= response.status_code < 500, (case.method, case.formatted_path)
+            assert set(response.json()) == {"error"}, response.text
+
+        refused()
+    assert 401 in seen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Path, Request, status
 from pydantic import BaseModel, Field
 
 from spoke.api.access import Access, requires
@@ -97,6 +97,8 @@ async def list_keys(
 
 
 @router.delete("/{key_id}", responses=error_responses(401, 403, 404))
-async def revoke_key(key_id: int, request: Request, _: Admin) -> KeyOut:
+async def revoke_key(
+    key_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request, _: Admin
+) -> KeyOut:
     """Revoke a key: it stops working at once, on every instance."""
     return KeyOut.of(await _access(request).authenticator.keys.revoke(key_id))
