@@ -13,16 +13,19 @@ from prometheus_client import CollectorRegistry
 
 from spoke import __version__
 from spoke.api import errors
+from spoke.api.audit import AuditTrail
 from spoke.api.composition import build_runtime, check_access_configuration, embedded_worker
 from spoke.api.guards import RequestGuard
 from spoke.api.headers import SecurityHeaders
 from spoke.api.hot_reads import HotReads, ResponseCache
 from spoke.api.request_context import RequestContext
 from spoke.api.routers import api_keys, compile, files, modules, versions
+from spoke.api.routers import audit as audit_router
 from spoke.config import Settings
 from spoke.ops.health import Health
 from spoke.ops.metrics import HttpMetrics, MetricsMiddleware, new_registry
 from spoke.ratelimit import RateLimit, RateLimiter
+from spoke.storage.audit import AuditLog
 from spoke.storage.blobs import BlobStore
 from spoke.storage.cache import Cache
 from spoke.storage.factory import Backends, open_backends
@@ -42,6 +45,7 @@ def create_app(
     cache: Cache | None = None,
     queue: CompileQueue | None = None,
     keys: KeyStore | None = None,
+    audit: AuditLog | None = None,
     health: Health | None = None,
     registry: CollectorRegistry | None = None,
 ) -> FastAPI:
@@ -60,7 +64,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned: Backends | None = None
-        given = (metadata, blobs, cache, queue, keys)
+        given = (metadata, blobs, cache, queue, keys, audit)
         if any(backend is None for backend in given):
             owned = await open_backends(settings, metrics=storage_metrics)
             backends = Backends(
@@ -69,6 +73,7 @@ def create_app(
                 cache=owned.cache if cache is None else cache,
                 queue=owned.queue if queue is None else queue,
                 keys=owned.keys if keys is None else keys,
+                audit=owned.audit if audit is None else audit,
             )
         else:
             backends = Backends(*given)  # type: ignore[arg-type]
@@ -78,6 +83,7 @@ def create_app(
             )
             app.state.services = runtime.services
             app.state.access = runtime.access
+            app.state.audit = backends.audit
             await check_access_configuration(settings, runtime.access)
             health.add_check("metadata", backends.metadata.ping)
             health.add_check("blobs", backends.blobs.ping)
@@ -117,8 +123,10 @@ def create_app(
     app.include_router(files.router)
     app.include_router(compile.router)
     app.include_router(api_keys.router)
+    app.include_router(audit_router.router)
     # At request time, outermost first: ids and logs, metrics, rate limits, input guards,
     # then the precomputed answers to immutable reads, then FastAPI's routing.
+    app.add_middleware(AuditTrail)
     app.add_middleware(HotReads, cache=response_cache)
     app.add_middleware(RequestGuard, max_body=settings.max_request_size)
     if limiter is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spoke.config import Settings
+from spoke.storage.audit import AuditLog
+from spoke.storage.audit.sql import SqlAuditLog
 from spoke.storage.blobs import BlobStore
 from spoke.storage.blobs.objects import ObjectBlobStore
 from spoke.storage.cache import Cache
@@ -31,6 +33,7 @@ class Backends:
     cache: Cache
     queue: CompileQueue
     keys: KeyStore
+    audit: AuditLog
 
     async def close(self) -> None:
         await self.queue.close()
@@ -89,6 +92,7 @@ async def open_backends(
             cache=open_cache(settings, metrics),
             queue=SqlCompileQueue(metadata.engine),
             keys=SqlKeyStore(metadata.engine),
+            audit=SqlAuditLog(metadata.engine),
         )
     except BaseException:
         await metadata.close()

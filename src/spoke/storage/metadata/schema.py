@@ -155,3 +155,18 @@ api_keys = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
     sa.Column("last_used_at", sa.DateTime(timezone=True)),
 )
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("principal", sa.Text, nullable=False),
+    sa.Column("action", sa.String(200), nullable=False),  # "POST /modules/{name}/versions"
+    sa.Column("target", sa.Text, nullable=False),  # the request path
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("client", sa.String(64)),
+    sa.Column("request_id", sa.String(128)),
+    sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_principal", "principal"),
+)

@@ -1,0 +1,65 @@
+"""``AuditLog`` in the metadata database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from spoke.storage.audit import AuditEvent, AuditQuery
+from spoke.storage.metadata.schema import audit_log
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class SqlAuditLog:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def record(self, event: AuditEvent) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                audit_log.insert().values(
+                    at=event.at,
+                    principal=event.principal,
+                    action=event.action[:200],
+                    target=event.target,
+                    status=event.status,
+                    client=event.client,
+                    request_id=event.request_id,
+                )
+            )
+
+    async def query(self, query: AuditQuery) -> list[AuditEvent]:
+        statement = audit_log.select().order_by(audit_log.c.id.desc()).limit(query.limit)
+        if query.principal:
+            statement = statement.where(audit_log.c.principal == query.principal)
+        if query.action:
+            statement = statement.where(
+                audit_log.c.action.startswith(query.action, autoescape=True)
+            )
+        if query.since:
+            statement = statement.where(audit_log.c.at >= query.since)
+        if query.until:
+            statement = statement.where(audit_log.c.at < query.until)
+        if query.denied_only:
+            statement = statement.where(audit_log.c.status.in_([401, 403]))
+        if query.before_id is not None:
+            statement = statement.where(audit_log.c.id < query.before_id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+        return [
+            AuditEvent(
+                id=row.id,
+                at=_utc(row.at),
+                principal=row.principal,
+                action=row.action,
+                target=row.target,
+                status=row.status,
+                client=row.client,
+                request_id=row.request_id,
+            )
+            for row in rows
+        ]
