@@ -156,3 +156,24 @@ async def test_redis_master_killed_requests_succeed_and_cache_returns(
         await poll(cache_used_again, within=30, what="the cache to answer from the new master")
     finally:
         killed.start()  # comes back; the Sentinels make it a replica of the new master
+
+
+async def test_a_deletion_on_one_instance_reaches_the_others(start_instance: StartInstance) -> None:
+    """Expected: B cached a pinned version (in process, precomputed); A deletes it; B stops
+    serving it within moments (Redis broadcast), and serves it again after a restore."""
+    a, b = await start_instance(), await start_instance()
+    assert (await push(a.client, "acme.d", "v1.0.0")).status_code == 201
+    url = "/modules/acme.d/versions/v1.0.0"
+    for _ in range(2):  # the second answer comes from B's precomputed responses
+        assert (await b.client.get(url)).status_code == 200
+        assert (await b.client.get(f"{url}/files/acme/a/v1/a.proto")).status_code == 200
+    assert (await a.client.delete(url)).status_code == 200
+
+    async def gone() -> bool:
+        await asyncio.sleep(0.02)
+        return (await b.client.get(url)).status_code == 404
+
+    await poll(gone, within=5, what="B to forget the deleted version")
+    assert (await b.client.get(f"{url}/files/acme/a/v1/a.proto")).status_code == 404
+    assert (await a.client.post(f"{url}/restore")).status_code == 200
+    assert (await b.client.get(url)).status_code == 200

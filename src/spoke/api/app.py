@@ -3,6 +3,8 @@ services on top of them, and the HTTP app that serves them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -96,8 +98,21 @@ def create_app(
                 metadata=type(backends.metadata).__name__,
                 data_dir=str(settings.data_dir.resolve()),
             )
-            async with embedded_worker(runtime, settings.runs_embedded_worker):
-                yield
+
+            def forget(message: str) -> None:
+                # Another instance deleted or restored something of this module.
+                module = message.removeprefix("module:")
+                runtime.services.reader.drop_local(module)
+                response_cache.drop_prefix(f"/modules/{module}/")
+
+            listener = asyncio.create_task(backends.cache.listen(forget))
+            try:
+                async with embedded_worker(runtime, settings.runs_embedded_worker):
+                    yield
+            finally:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
         finally:
             health.stopping = True
             health.clear_checks()

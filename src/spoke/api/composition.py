@@ -25,6 +25,7 @@ from spoke.compile.generator import build_generator
 from spoke.compile.protoc import Protoc, default_scratch_dir, locate_protoc
 from spoke.config import Settings
 from spoke.services.compile import CompileOptions, CompileService
+from spoke.services.deletion import DeletionService
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushLimits, PushService
@@ -133,6 +134,8 @@ async def build_runtime(
         push=push,
         pull=PullService(backends.metadata, backends.blobs, reader),
         compile=compiler,
+        deletion=DeletionService(backends.metadata, backends.blobs, reader),
+        reader=reader,
     )
     sprocket = Sprocket(
         compiler,

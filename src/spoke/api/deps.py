@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from spoke.services.compile import CompileService
+from spoke.services.deletion import DeletionService
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushService
+from spoke.services.versions import VersionReader
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class Services:
     push: PushService
     pull: PullService
     compile: CompileService
+    deletion: DeletionService
+    reader: VersionReader
 
 
 def _services(request: Request) -> Services:

@@ -66,6 +66,10 @@ class ResponseCache:
             _, evicted = self._entries.popitem(last=False)
             self.bytes -= evicted.size
 
+    def drop_prefix(self, prefix: str) -> None:
+        for path in [p for p in self._entries if p.startswith(prefix)]:
+            self.bytes -= self._entries.pop(path).size
+
     def __len__(self) -> int:
         return len(self._entries)
 

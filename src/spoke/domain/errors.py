@@ -88,6 +88,16 @@ class VersionConflict(Conflict):
     code = "version_conflict"
 
 
+class Deleted(Conflict):
+    """The module or version was (soft-)deleted: restore it to use it again."""
+
+    code = "deleted"
+
+
+class HasDependents(Conflict):
+    code = "has_dependents"
+
+
 class CompileFailed(Unprocessable):
     code = "compile_failed"
 

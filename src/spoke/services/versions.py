@@ -17,6 +17,7 @@ from spoke.domain.models import Dependency, FileEntry, ModuleVersion, Source
 from spoke.domain.names import validate_module_name
 from spoke.domain.versions import LATEST, validate_version_ref
 from spoke.storage.cache import Cache
+from spoke.storage.cache.memory import MemoryCache
 from spoke.storage.metadata import MetadataStore
 
 _SCHEMA = "v1"  # bump when the cached encoding changes
@@ -93,6 +94,18 @@ class VersionReader:
     async def invalidate(self, module: str) -> None:
         """Forget what a push to ``module`` changes: where ``latest`` points."""
         await self._cache.delete(self._latest_key(module))
+
+    async def forget(self, module: str, versions: list[str]) -> None:
+        """After a deletion or restore: drop the module's entries here, in the shared
+        cache, and (through a broadcast) in every instance's in-process caches."""
+        keys = [f"{self._prefix}:version:{module}:{v}" for v in versions]
+        await self._cache.delete(self._latest_key(module), *keys)
+        self.drop_local(module)
+        await self._cache.broadcast(f"module:{module}")
+
+    def drop_local(self, module: str) -> None:
+        if isinstance(self._l1, MemoryCache):
+            self._l1.delete_prefix(f"{self._prefix}:version:{module}:")
 
     def _latest_key(self, module: str) -> str:
         return f"{self._prefix}:latest:{module}"

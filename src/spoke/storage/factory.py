@@ -74,7 +74,10 @@ def open_cache(settings: Settings, metrics: StorageMetrics | None = None) -> Cac
     cache_metrics = metrics.cache if metrics else None
     if settings.redis_url:
         return RedisCache.from_url(
-            settings.redis_url, timeout=settings.redis_timeout, metrics=cache_metrics
+            settings.redis_url,
+            timeout=settings.redis_timeout,
+            metrics=cache_metrics,
+            channel=f"{settings.cache_prefix}:invalidate",
         )
     return MemoryCache(max_entries=settings.cache_max_entries, metrics=cache_metrics, tier="memory")
 

@@ -81,3 +81,31 @@ async def update_module(name: str, body: ModuleUpdate, services: ServicesDep) ->
     """Change a module's description or visibility (admins of the module)."""
     module = await services.modules.update(name, description=body.description, public=body.public)
     return ModuleOut.of(module)
+
+
+@router.delete(
+    "/{name}",
+    responses=error_responses(400, 401, 403, 404, 409),
+    dependencies=[requires(Permission.ADMIN)],
+)
+async def delete_module(
+    name: str,
+    services: ServicesDep,
+    permanent: Annotated[
+        bool, Query(description="Remove metadata and files for good (no restore).")
+    ] = False,
+) -> dict[str, object]:
+    """Delete a module and its versions: hidden and restorable, or gone with `permanent`.
+    Refused (409, naming them) while other modules' versions depend on it."""
+    await services.deletion.delete_module(name, permanent=permanent)
+    return {"module": name, "deleted": True, "permanent": permanent}
+
+
+@router.post(
+    "/{name}/restore",
+    responses=error_responses(400, 401, 403, 404),
+    dependencies=[requires(Permission.ADMIN)],
+)
+async def restore_module(name: str, services: ServicesDep) -> ModuleOut:
+    """Undo a (soft) deletion of a module."""
+    return ModuleOut.of(await services.deletion.restore_module(name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from spoke.api.access import requires
 from spoke.api.deps import ServicesDep
@@ -113,3 +113,33 @@ async def get_version(
     if version != LATEST:
         remember(request, body, headers)
     return Response(body, headers=headers)
+
+
+@router.delete(
+    "/{version}",
+    responses=error_responses(400, 401, 403, 404, 409),
+    dependencies=[requires(Permission.ADMIN)],
+)
+async def delete_version(
+    name: str,
+    version: str,
+    services: ServicesDep,
+    permanent: Annotated[
+        bool, Query(description="Remove metadata and files for good (no restore).")
+    ] = False,
+) -> dict[str, object]:
+    """Delete a version: hidden from lists, `latest` and reads (restorable), or gone with
+    `permanent`. Refused (409, naming them) while other versions depend on it."""
+    await services.deletion.delete_version(name, version, permanent=permanent)
+    return {"module": name, "version": version, "deleted": True, "permanent": permanent}
+
+
+@router.post(
+    "/{version}/restore",
+    responses=error_responses(400, 401, 403, 404),
+    dependencies=[requires(Permission.ADMIN)],
+)
+async def restore_version(name: str, version: str, services: ServicesDep) -> dict[str, object]:
+    """Undo a (soft) deletion of a version."""
+    await services.deletion.restore_version(name, version)
+    return {"module": name, "version": version, "deleted": False}

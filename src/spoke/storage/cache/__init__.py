@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
+
+Handler = Callable[[str], None]
 
 
 class Cache(Protocol):
@@ -14,6 +17,16 @@ class Cache(Protocol):
     async def set(self, key: str, value: bytes, ttl: float) -> None: ...
 
     async def delete(self, *keys: str) -> None: ...
+
+    async def broadcast(self, message: str) -> None:
+        """Tell every instance's ``listen`` (this one's too): how deletions reach the
+        in-process caches of other instances."""
+        ...
+
+    async def listen(self, handler: Handler) -> None:
+        """Call ``handler`` with every broadcast message until cancelled; survives backend
+        outages (messages sent meanwhile are lost: in-process entries expire by TTL)."""
+        ...
 
     async def ping(self) -> None:
         """Raise ``spoke.domain.errors.Unavailable`` if the backend does not answer."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from spoke.storage.cache import Handler
 from spoke.telemetry.metrics import CacheMetrics
 
 
@@ -24,6 +26,7 @@ class MemoryCache:
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._max_entries = max_entries
         self._clock = clock
+        self._handlers: list[Handler] = []
         self._hits = (metrics or CacheMetrics(None)).requests.labels(tier, "hit")
         self._misses = (metrics or CacheMetrics(None)).requests.labels(tier, "miss")
 
@@ -52,6 +55,22 @@ class MemoryCache:
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._entries.pop(key, None)
+
+    def delete_prefix(self, prefix: str) -> None:
+        for key in [k for k in self._entries if k.startswith(prefix)]:
+            del self._entries[key]
+
+    async def broadcast(self, message: str) -> None:
+        # One process: every listener is here.
+        for handler in list(self._handlers):
+            handler(message)
+
+    async def listen(self, handler: Handler) -> None:
+        self._handlers.append(handler)
+        try:
+            await asyncio.Event().wait()  # until cancelled
+        finally:
+            self._handlers.remove(handler)
 
     async def ping(self) -> None:
         """Always answers: it lives in this process."""

@@ -8,6 +8,7 @@ promoted master) by itself, and the breaker lets a probe through every cooldown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +19,7 @@ from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import RedisError
 
 from spoke.domain.errors import Unavailable
+from spoke.storage.cache import Handler
 from spoke.storage.cache.breaker import CircuitBreaker
 from spoke.telemetry.metrics import CacheMetrics
 
@@ -75,8 +77,10 @@ class RedisCache:
         breaker: CircuitBreaker | None = None,
         helpers: list[Any] | None = None,
         max_connections: int = 64,
+        channel: str = "spoke:invalidate",
     ) -> None:
         self._client = client
+        self._channel = channel
         self._helpers = helpers or []
         # redis-py's pools fail at once when all their connections are busy: queue here
         # instead, so a burst of requests waits a little rather than losing its cache.
@@ -89,10 +93,15 @@ class RedisCache:
 
     @classmethod
     def from_url(
-        cls, url: str, *, timeout: float = 0.25, metrics: CacheMetrics | None = None
+        cls,
+        url: str,
+        *,
+        timeout: float = 0.25,
+        metrics: CacheMetrics | None = None,
+        channel: str = "spoke:invalidate",
     ) -> RedisCache:
         client, helpers = connect(url, timeout=timeout)
-        return cls(client, metrics=metrics, helpers=helpers)
+        return cls(client, metrics=metrics, helpers=helpers, channel=channel)
 
     def _circuit_changed(self, is_open: bool) -> None:
         self._metrics.circuit_open.set(1 if is_open else 0)
@@ -150,6 +159,29 @@ class RedisCache:
     async def _flush_pending(self) -> None:
         if self._pending:
             await self.delete(*self._pending)
+
+    async def broadcast(self, message: str) -> None:
+        try:
+            async with self._slots:
+                await self._client.publish(self._channel, message)
+        except _FAILURES as exc:
+            log.warning("could not broadcast an invalidation", error=str(exc))
+
+    async def listen(self, handler: Handler) -> None:
+        while True:
+            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self._channel)
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        data = message["data"]
+                        handler(data.decode() if isinstance(data, bytes) else str(data))
+            except _FAILURES as exc:
+                log.warning("invalidation channel lost; resubscribing", error=str(exc))
+                await asyncio.sleep(1.0)
+            finally:
+                with contextlib.suppress(*_FAILURES):
+                    await pubsub.aclose()
 
     async def ping(self) -> None:
         try:

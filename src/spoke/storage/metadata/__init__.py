@@ -68,6 +68,20 @@ class MetadataStore(Protocol):
         """Versions from the highest precedence down."""
         ...
 
+    async def delete_version(self, module: str, version: str, *, permanent: bool) -> list[str]:
+        """Soft-delete (hide) or remove a version; ``HasDependents`` if versions depend on
+        it. Returns the blob keys of a permanently removed version's files."""
+        ...
+
+    async def delete_module(self, module: str, *, permanent: bool) -> list[str]:
+        """Soft-delete or remove a module with its versions; ``HasDependents`` if other
+        modules' versions depend on any of them. Returns the removed files' blob keys."""
+        ...
+
+    async def restore_version(self, module: str, version: str) -> None: ...
+
+    async def restore_module(self, module: str) -> Module: ...
+
     async def referenced_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of these blob keys some stored file points at (for garbage collection)."""
         ...

@@ -28,6 +28,8 @@ modules = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     # Private modules are readable only with a grant (see domain/access.py).
     sa.Column("public", sa.Boolean, nullable=False, server_default=sa.true()),
+    # Soft-deleted: hidden everywhere, restorable.
+    sa.Column("deleted_at", sa.DateTime(timezone=True)),
 )
 
 versions = sa.Table(
@@ -47,6 +49,7 @@ versions = sa.Table(
     sa.Column("source_commit", sa.Text),
     sa.Column("source_branch", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("deleted_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("module_id", "version", name="uq_versions_module_id_version"),
     sa.Index("ix_versions_module_id_sort_key", "module_id", "sort_key"),
 )
@@ -132,11 +135,16 @@ compile_jobs = sa.Table(
 
 
 def version_id_of(module: str, version: str) -> sa.Select[tuple[int]]:
-    """The id of ``module@version``, for statements that reference a version row."""
+    """The id of ``module@version`` (not deleted), for statements that reference it."""
     return (
         sa.select(versions.c.id)
         .join(modules, modules.c.id == versions.c.module_id)
-        .where(modules.c.name == module, versions.c.version == version)
+        .where(
+            modules.c.name == module,
+            versions.c.version == version,
+            modules.c.deleted_at.is_(None),
+            versions.c.deleted_at.is_(None),
+        )
     )
 
 

@@ -14,7 +14,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from spoke.domain.errors import ModuleExists, ModuleNotFound, VersionNotFound
+from spoke.domain.errors import (
+    Deleted,
+    HasDependents,
+    ModuleExists,
+    ModuleNotFound,
+    VersionNotFound,
+)
 from spoke.domain.layout import file_key
 from spoke.domain.models import (
     Dependency,
@@ -161,7 +167,11 @@ class SqlMetadataStore:
 
     async def get_module(self, name: str) -> Module:
         async def query(conn: AsyncConnection) -> Module:
-            row = (await conn.execute(modules.select().where(modules.c.name == name))).first()
+            row = (
+                await conn.execute(
+                    modules.select().where(modules.c.name == name, modules.c.deleted_at.is_(None))
+                )
+            ).first()
             if row is None:
                 raise ModuleNotFound(name)
             return _module(row)
@@ -171,7 +181,12 @@ class SqlMetadataStore:
     async def list_modules(
         self, *, prefix: str = "", after: str | None = None, limit: int = 100
     ) -> list[Module]:
-        query = modules.select().order_by(modules.c.name).limit(limit)
+        query = (
+            modules.select()
+            .where(modules.c.deleted_at.is_(None))
+            .order_by(modules.c.name)
+            .limit(limit)
+        )
         if prefix:
             query = query.where(modules.c.name.startswith(prefix, autoescape=True))
         if after is not None:
@@ -193,7 +208,7 @@ class SqlMetadataStore:
         async with _driver_errors(), self._engine.begin() as conn:
             result = await conn.execute(
                 modules.update()
-                .where(modules.c.name == name)
+                .where(modules.c.name == name, modules.c.deleted_at.is_(None))
                 .values(**changes)
                 .returning(*modules.c)
             )
@@ -255,6 +270,12 @@ class SqlMetadataStore:
             try:
                 existing = await self.get_version(new.module, new.version)
             except VersionNotFound:
+                if await self._is_deleted(new.module, new.version):
+                    raise Deleted(
+                        f"{new.module}@{new.version} was deleted: restore it, or push a new "
+                        "version",
+                        details={"module": new.module, "version": new.version},
+                    ) from exc
                 raise MetadataUnavailable(
                     f"could not store {new.module}@{new.version}: {exc.orig}"
                 ) from exc
@@ -280,10 +301,17 @@ class SqlMetadataStore:
                 name=name, description=description, created_at=now, updated_at=now
             ).on_conflict_do_nothing(index_elements=["name"])
         )
-        module_id: int = (
-            await conn.execute(sa.select(modules.c.id).where(modules.c.name == name))
-        ).scalar_one()
-        return module_id
+        row = (
+            await conn.execute(
+                sa.select(modules.c.id, modules.c.deleted_at).where(modules.c.name == name)
+            )
+        ).one()
+        if row.deleted_at is not None:
+            raise Deleted(
+                f"module {name!r} was deleted: restore it to push to it",
+                details={"module": name},
+            )
+        return int(row.id)
 
     async def _version_id(self, conn: AsyncConnection, module: str, version: str) -> int:
         row = (await conn.execute(version_id_of(module, version))).first()
@@ -299,7 +327,12 @@ class SqlMetadataStore:
             await conn.execute(
                 sa.select(versions)
                 .join(modules, modules.c.id == versions.c.module_id)
-                .where(modules.c.name == module, versions.c.version == version)
+                .where(
+                    modules.c.name == module,
+                    versions.c.version == version,
+                    modules.c.deleted_at.is_(None),
+                    versions.c.deleted_at.is_(None),
+                )
             )
         ).first()
         if row is None:
@@ -341,7 +374,7 @@ class SqlMetadataStore:
             row = (
                 await conn.execute(
                     sa.select(versions.c.version)
-                    .where(versions.c.module_id == module_id)
+                    .where(versions.c.module_id == module_id, versions.c.deleted_at.is_(None))
                     .order_by(versions.c.prerelease, versions.c.sort_key.desc())
                     .limit(1)
                 )
@@ -353,7 +386,12 @@ class SqlMetadataStore:
     async def list_versions(
         self, module: str, *, after: str | None = None, limit: int = 100
     ) -> list[VersionSummary]:
-        query = sa.select(versions).order_by(versions.c.sort_key.desc()).limit(limit)
+        query = (
+            sa.select(versions)
+            .where(versions.c.deleted_at.is_(None))
+            .order_by(versions.c.sort_key.desc())
+            .limit(limit)
+        )
         if after is not None:
             query = query.where(versions.c.sort_key < Version.parse(after).sort_key)
 
@@ -373,11 +411,144 @@ class SqlMetadataStore:
 
         return await self._read(run)
 
-    async def _module_id(self, conn: AsyncConnection, module: str) -> int:
-        row = (await conn.execute(sa.select(modules.c.id).where(modules.c.name == module))).first()
+    async def _module_id(self, conn: AsyncConnection, module: str, *, deleted: bool = False) -> int:
+        query = sa.select(modules.c.id).where(modules.c.name == module)
+        if not deleted:
+            query = query.where(modules.c.deleted_at.is_(None))
+        row = (await conn.execute(query)).first()
         if row is None:
             raise ModuleNotFound(module)
         return int(row.id)
+
+    async def _is_deleted(self, module: str, version: str) -> bool:
+        async with _driver_errors(), self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(versions.c.deleted_at)
+                    .join(modules, modules.c.id == versions.c.module_id)
+                    .where(modules.c.name == module, versions.c.version == version)
+                )
+            ).first()
+        return row is not None and row.deleted_at is not None
+
+    # deletion
+
+    async def _dependents(
+        self,
+        conn: AsyncConnection,
+        version_ids: sa.Select[Any],
+        *,
+        outside: int | None,
+        deleted_too: bool,
+    ) -> list[str]:
+        """``module@version`` of the versions that depend on any of ``version_ids`` (only
+        those of other modules when ``outside`` names the module being deleted). Deleted
+        dependents count only for a permanent deletion: their rows still point here."""
+        dependent = versions.alias("dependent")
+        owner = modules.alias("owner")
+        query = (
+            sa.select(owner.c.name, dependent.c.version)
+            .select_from(dependencies)
+            .join(dependent, dependent.c.id == dependencies.c.version_id)
+            .join(owner, owner.c.id == dependent.c.module_id)
+            .where(dependencies.c.depends_on_id.in_(version_ids))
+            .order_by(owner.c.name, dependent.c.sort_key)
+        )
+        if not deleted_too:
+            query = query.where(dependent.c.deleted_at.is_(None), owner.c.deleted_at.is_(None))
+        if outside is not None:
+            query = query.where(owner.c.id != outside)
+        return [f"{row.name}@{row.version}" for row in (await conn.execute(query)).all()]
+
+    async def delete_version(self, module: str, version: str, *, permanent: bool) -> list[str]:
+        async with _driver_errors(), self._engine.begin() as conn:
+            module_id = await self._module_id(conn, module)
+            row = (
+                await conn.execute(
+                    sa.select(versions.c.id, versions.c.deleted_at).where(
+                        versions.c.module_id == module_id, versions.c.version == version
+                    )
+                )
+            ).first()
+            if row is None or (row.deleted_at is not None and not permanent):
+                raise VersionNotFound(module, version)
+            blocking = await self._dependents(
+                conn, sa.select(sa.literal(row.id)), outside=None, deleted_too=permanent
+            )
+            if blocking:
+                raise HasDependents(
+                    f"{module}@{version} is a dependency of {', '.join(blocking[:5])}"
+                    + (f" and {len(blocking) - 5} more" if len(blocking) > 5 else ""),
+                    details={"dependents": blocking},
+                )
+            keys = await self._object_keys(conn, files.c.version_id == row.id)
+            if permanent:
+                await conn.execute(versions.delete().where(versions.c.id == row.id))
+            else:
+                await conn.execute(
+                    versions.update().where(versions.c.id == row.id).values(deleted_at=_now())
+                )
+        note_write()
+        return keys if permanent else []
+
+    async def delete_module(self, module: str, *, permanent: bool) -> list[str]:
+        async with _driver_errors(), self._engine.begin() as conn:
+            module_id = await self._module_id(conn, module, deleted=permanent)
+            ids = sa.select(versions.c.id).where(versions.c.module_id == module_id)
+            blocking = await self._dependents(conn, ids, outside=module_id, deleted_too=permanent)
+            if blocking:
+                raise HasDependents(
+                    f"module {module!r} has versions other modules depend on: "
+                    + ", ".join(blocking[:5]),
+                    details={"dependents": blocking},
+                )
+            keys = await self._object_keys(conn, files.c.version_id.in_(ids))
+            if permanent:
+                await conn.execute(dependencies.delete().where(dependencies.c.version_id.in_(ids)))
+                await conn.execute(versions.delete().where(versions.c.module_id == module_id))
+                await conn.execute(modules.delete().where(modules.c.id == module_id))
+            else:
+                await conn.execute(
+                    modules.update().where(modules.c.id == module_id).values(deleted_at=_now())
+                )
+        note_write()
+        return keys if permanent else []
+
+    async def _object_keys(self, conn: AsyncConnection, where: sa.ColumnElement[bool]) -> list[str]:
+        return [
+            row.object_key for row in await conn.execute(sa.select(files.c.object_key).where(where))
+        ]
+
+    async def restore_version(self, module: str, version: str) -> None:
+        async with _driver_errors(), self._engine.begin() as conn:
+            module_id = await self._module_id(conn, module)
+            result = await conn.execute(
+                versions.update()
+                .where(
+                    versions.c.module_id == module_id,
+                    versions.c.version == version,
+                    versions.c.deleted_at.is_not(None),
+                )
+                .values(deleted_at=None)
+            )
+            if not result.rowcount:
+                raise VersionNotFound(module, version)
+        note_write()
+
+    async def restore_module(self, module: str) -> Module:
+        async with _driver_errors(), self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    modules.update()
+                    .where(modules.c.name == module, modules.c.deleted_at.is_not(None))
+                    .values(deleted_at=None, updated_at=_now())
+                    .returning(*modules.c)
+                )
+            ).first()
+        if row is None:
+            raise ModuleNotFound(module)
+        note_write()
+        return _module(row)
 
     async def referenced_keys(self, keys: Sequence[str]) -> set[str]:
         if not keys:

@@ -1,0 +1,58 @@
+"""Deleting and restoring modules and versions.
+
+Soft deletion hides (lists, ``latest``, reads) and can be undone; permanent deletion
+removes the metadata and the files' blobs. Either way every instance forgets what it
+cached of the module (pinned versions are otherwise cached as immutable).
+"""
+
+from __future__ import annotations
+
+from spoke.domain.errors import ModuleNotFound
+from spoke.domain.models import Module
+from spoke.domain.names import validate_module_name
+from spoke.domain.versions import validate_version
+from spoke.services.concurrency import map_limited
+from spoke.services.versions import VersionReader
+from spoke.storage.blobs import BlobStore
+from spoke.storage.metadata import MetadataStore
+
+
+class DeletionService:
+    def __init__(self, metadata: MetadataStore, blobs: BlobStore, reader: VersionReader) -> None:
+        self._metadata = metadata
+        self._blobs = blobs
+        self._reader = reader
+
+    async def delete_version(self, module: str, version: str, *, permanent: bool) -> None:
+        module, version = validate_module_name(module), validate_version(version)
+        keys = await self._metadata.delete_version(module, version, permanent=permanent)
+        await map_limited(self._blobs.delete, keys)
+        await self._reader.forget(module, [version])
+
+    async def restore_version(self, module: str, version: str) -> None:
+        module, version = validate_module_name(module), validate_version(version)
+        await self._metadata.restore_version(module, version)
+        await self._reader.forget(module, [version])
+
+    async def delete_module(self, module: str, *, permanent: bool) -> None:
+        module = validate_module_name(module)
+        versions = await self._all_versions(module)
+        keys = await self._metadata.delete_module(module, permanent=permanent)
+        await map_limited(self._blobs.delete, keys)
+        await self._reader.forget(module, versions)
+
+    async def restore_module(self, module: str) -> Module:
+        restored = await self._metadata.restore_module(validate_module_name(module))
+        await self._reader.forget(module, await self._all_versions(module))
+        return restored
+
+    async def _all_versions(self, module: str) -> list[str]:
+        names: list[str] = []
+        after = None
+        try:
+            while page := await self._metadata.list_versions(module, after=after, limit=1000):
+                names += [v.version for v in page]
+                after = page[-1].version
+        except ModuleNotFound:  # already soft-deleted: nothing of it is cached
+            return []
+        return names
