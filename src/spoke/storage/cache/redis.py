@@ -172,8 +172,10 @@ class RedisCache:
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self._channel)
-                async for message in pubsub.listen():
-                    if message.get("type") == "message":
+                while True:
+                    # Its own read timeout: the client's short socket timeout is for calls.
+                    message = await pubsub.get_message(timeout=5.0)
+                    if message is not None and message.get("type") == "message":
                         data = message["data"]
                         handler(data.decode() if isinstance(data, bytes) else str(data))
             except _FAILURES as exc:
