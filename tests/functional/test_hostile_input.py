@@ -176,3 +176,9 @@ async def test_deeply_nested_protos_fail_or_pass_cleanly(client: httpx.AsyncClie
             )
             assert compiled.status_code in (200, 422), compiled.text
     assert (await client.get("/modules")).status_code == 200
+
+
+async def test_huge_headers_are_431(client: httpx.AsyncClient) -> None:
+    response = await client.get("/modules", headers={"X-Padding": "a" * 40_000})
+    assert_error(response, 431, "headers_too_large")
+    assert (await client.get("/modules", headers={"X-Padding": "a" * 1000})).status_code == 200

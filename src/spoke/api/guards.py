@@ -1,4 +1,5 @@
-"""Checks on every request before routing: body size (413) and body media type (415).
+"""Checks on every request before routing: header size (431), body size (413) and body
+media type (415).
 
 Pure ASGI, so a too-large body is refused before it is read, and a body without a
 ``Content-Length`` is cut off as soon as it passes the limit.
@@ -24,13 +25,30 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+# Request headers beyond this (all of them together) are refused: no client of a schema
+# registry needs more, and the server need not hold more.
+MAX_HEADER_BYTES = 32 * 1024
+
+
 class RequestGuard:
     def __init__(self, app: ASGIApp, *, max_body: int) -> None:
         self.app = app
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADER_BYTES:
+            response = error_response(
+                431,
+                "headers_too_large",
+                f"the request headers are larger than {MAX_HEADER_BYTES} bytes",
+                headers={"Connection": "close"},
+            )
+            await response(scope, receive, send)
+            return
+        if scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
