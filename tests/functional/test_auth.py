@@ -219,3 +219,18 @@ async def test_security_headers_and_cors(make_client: MakeClient) -> None:
     opened = await make_client(cors_origins="https://ui.example")
     allowed = await opened.options("/modules", headers=preflight)
     assert allowed.headers["access-control-allow-origin"] == "https://ui.example"
+
+
+async def test_credentials_never_reach_the_logs(
+    required: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret_key = "spoke_" + "S3cr3t" * 7
+    jwt_token = token(["admin"])
+    await required.get("/modules", headers=bearer(secret_key))
+    await required.get("/modules?access_token=QueryS3cret", headers=bearer(jwt_token))
+    await required.post(
+        "/auth/keys", json={"name": "x", "grants": ["read"]}, headers=bearer(jwt_token)
+    )
+    logged = capsys.readouterr()
+    for text in (secret_key, jwt_token, "QueryS3cret", SECRET):
+        assert text not in logged.out and text not in logged.err
