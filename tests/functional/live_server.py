@@ -70,6 +70,11 @@ def running_server(workdir: Path, environment: dict[str, str] | None = None) -> 
         "SPOKE_HEALTH_PORT": str(health_port),
         "SPOKE_DATA_DIR": str(workdir / "data"),
         "SPOKE_SPROCKET_LANGUAGES": "none",
+        # Tests send bursts (the fuzzer alone ~700 requests, ~350 writes): limits on, but
+        # far above the defaults. Tests of the limits themselves set small ones.
+        "SPOKE_RATE_LIMIT_READ": "100000/minute",
+        "SPOKE_RATE_LIMIT_WRITE": "100000/minute",
+        "SPOKE_RATE_LIMIT_COMPILE": "100000/minute",
         **(environment or {}),
     }
     log = workdir / "serve.log"

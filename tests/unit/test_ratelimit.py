@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 from typing import Any
 
 import limits
@@ -11,9 +13,12 @@ from limits.aio.storage import MemoryStorage
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisClusterException
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from spoke.config import Settings, parse_rate_limit
 from spoke.ratelimit import RateLimiter, identity, limits_from_settings, route_class, storage_uri
+from spoke.ratelimit.storage import close_storage, open_storage
 from spoke.telemetry.metrics import RateLimitMetrics
 
 COMPILE = "/modules/acme.a/versions/v1.0.0/compile/python"
@@ -139,18 +144,34 @@ async def test_in_memory_limiter_counts_per_class_and_identity() -> None:
 class FlakyStorage(MemoryStorage):
     """A shared storage that fails while ``down`` (as a dead Redis would)."""
 
-    down = False
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+        self.down = False
 
     async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         if self.down:
-            raise RedisConnectionError("connection refused")
+            raise self.error
         return await super().acquire_entry(key, limit, expiry, amount)
 
 
-async def test_shared_storage_down_falls_back_per_instance_then_returns() -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        RedisConnectionError("connection refused"),
+        RedisTimeoutError("timed out"),
+        TimeoutError(),
+        RedisClusterException("no nodes"),
+        ConnectionRefusedError(),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+async def test_shared_storage_down_falls_back_per_instance_then_returns(
+    error: Exception,
+) -> None:
     now = [0.0]
     registry = CollectorRegistry()
-    shared = FlakyStorage()
+    shared = FlakyStorage(error)
     limiter = RateLimiter(
         {"read": limits.parse("2/minute")},
         shared=shared,
@@ -177,5 +198,42 @@ async def test_shared_storage_down_falls_back_per_instance_then_returns() -> Non
         assert not (await limiter.hit("read", "ip:a")).allowed
         limited = registry.get_sample_value("spoke_rate_limited_total", {"class": "read"})
         assert limited == 2
+    finally:
+        await limiter.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("redis://127.0.0.1:1/0", "RedisStorage"),
+        ("redis+sentinel://127.0.0.1:1,127.0.0.1:2/spoke", "RedisSentinelStorage"),
+        ("redis+cluster://127.0.0.1:1,127.0.0.1:2", "RedisClusterStorage"),
+        (None, "MemoryStorage"),
+    ],
+)
+async def test_open_storage_builds_without_connecting(url: str | None, kind: str) -> None:
+    storage = open_storage(url, timeout=0.1, key_prefix="spoke:ratelimit")
+    assert type(storage).__name__ == kind
+    await close_storage(storage)
+
+
+class HangingStorage(MemoryStorage):
+    """A shared storage that never answers (a Redis behind a dropped network)."""
+
+    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        await asyncio.sleep(30)
+        return True
+
+
+async def test_a_hanging_shared_storage_costs_one_short_wait() -> None:
+    limiter = RateLimiter({"read": limits.parse("2/minute")}, shared=HangingStorage(), timeout=0.05)
+    try:
+        started = time.monotonic()
+        first = await limiter.hit("read", "ip:a")
+        assert first.allowed and time.monotonic() - started < 0.5  # bounded: 3 x timeout
+        started = time.monotonic()
+        await limiter.hit("read", "ip:a")
+        assert time.monotonic() - started < 0.05  # the breaker is open: no wait at all
+        assert limiter.per_instance
     finally:
         await limiter.close()

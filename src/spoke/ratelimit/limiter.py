@@ -26,7 +26,7 @@ from limits import RateLimitItem
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from spoke.config import Settings, parse_rate_limit
 from spoke.ratelimit.storage import close_storage, open_storage
@@ -36,7 +36,8 @@ from spoke.telemetry.metrics import RateLimitMetrics
 log = structlog.get_logger(__name__)
 
 RouteClass = Literal["read", "write", "compile"]
-_FAILURES = (StorageError, RedisError, OSError, TimeoutError)
+# RedisClusterException (no nodes reachable, for one) is not a RedisError.
+_FAILURES = (StorageError, RedisError, RedisClusterException, OSError, TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,10 +56,13 @@ def open_storage(redis_url: str | None, *, timeout: float, key_prefix: str) -> S
     uri = storage_uri(redis_url)
     if uri.startswith("async+memory"):
         return MemoryStorage()
-    bounded = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    bounded: dict[str, Any] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+    }
     options: dict[str, Any] = {
         **bounded,
-        "retry": Retry(NoBackoff(), 0),
         "implementation": "redispy",  # the client we already ship, not coredis
         "key_prefix": key_prefix,
     }
