@@ -103,9 +103,12 @@ class Settings(BaseSettings):
     rate_limits_enabled: bool = True
     rate_limit_read: str = "1200/minute"
     rate_limit_write: str = "120/minute"
+    rate_limit_auth_failures: str = "60/minute"
     rate_limit_compile: str = "60/minute"
 
-    @field_validator("rate_limit_read", "rate_limit_write", "rate_limit_compile")
+    @field_validator(
+        "rate_limit_read", "rate_limit_write", "rate_limit_compile", "rate_limit_auth_failures"
+    )
     @classmethod
     def _valid_rate_limit(cls, value: str, info: ValidationInfo) -> str:
         parse_rate_limit(f"SPOKE_{str(info.field_name).upper()}", value)

@@ -118,3 +118,18 @@ async def test_two_instances_on_one_redis_share_one_budget(stack: Stack, tmp_pat
         assert remaining == ["3", "2", "1", "0"]
         assert_error(await a.get("/modules"), 429, "rate_limited")
         assert_error(await b.get("/modules"), 429, "rate_limited")
+
+
+async def test_made_up_tokens_do_not_escape_the_limits(make_client: MakeClient) -> None:
+    """A new fake credential per request gets a fresh per-credential budget, but every 401
+    counts against the client address, which is then refused."""
+    client = await make_client(
+        auth_mode="required",
+        jwt_secret="s" * 40,
+        rate_limit_auth_failures="3/minute",
+    )
+    statuses = [
+        (await client.get("/modules", headers={"Authorization": f"Bearer fake-{i}"})).status_code
+        for i in range(6)
+    ]
+    assert statuses == [401, 401, 401, 429, 429, 429]

@@ -122,6 +122,7 @@ def test_settings_defaults() -> None:
         "read": (1200, 60),
         "write": (120, 60),
         "compile": (60, 60),
+        "auth_failure": (60, 60),
     }
 
 

@@ -182,5 +182,6 @@ class ErrorOut(BaseModel):
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error statuses a route can answer."""
-    return {status: {"model": ErrorOut} for status in statuses}
+    """OpenAPI entries for the error statuses a route can answer (any route may also be
+    refused with 429 by the rate limits and 431 for oversized headers)."""
+    return {status: {"model": ErrorOut} for status in (*statuses, 429, 431)}

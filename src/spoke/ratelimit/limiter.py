@@ -35,7 +35,9 @@ from spoke.telemetry.metrics import RateLimitMetrics
 
 log = structlog.get_logger(__name__)
 
-RouteClass = Literal["read", "write", "compile"]
+# auth_failure: requests refused 401, per client address. Keying by credential would let
+# a client that makes up a new token for every request escape every limit.
+RouteClass = Literal["read", "write", "compile", "auth_failure"]
 # RedisClusterException (no nodes reachable, for one) is not a RedisError.
 _FAILURES = (StorageError, RedisError, RedisClusterException, OSError, TimeoutError)
 
@@ -63,6 +65,9 @@ def limits_from_settings(settings: Settings) -> dict[RouteClass, RateLimitItem]:
         "read": parse_rate_limit("SPOKE_RATE_LIMIT_READ", settings.rate_limit_read),
         "write": parse_rate_limit("SPOKE_RATE_LIMIT_WRITE", settings.rate_limit_write),
         "compile": parse_rate_limit("SPOKE_RATE_LIMIT_COMPILE", settings.rate_limit_compile),
+        "auth_failure": parse_rate_limit(
+            "SPOKE_RATE_LIMIT_AUTH_FAILURES", settings.rate_limit_auth_failures
+        ),
     }
 
 
@@ -136,6 +141,21 @@ class RateLimiter:
                 self._breaker.succeeded()
                 return decision
         return await self._decide(self._local, item, route_class, identity)
+
+    async def exhausted(self, route_class: RouteClass, identity: str) -> bool:
+        """Whether ``identity`` has no budget left in ``route_class`` (nothing counted)."""
+        item = self.limits[route_class]
+        if self._shared is not None and self._breaker.allow():
+            try:
+                async with asyncio.timeout(self._budget):
+                    allowed = await self._shared.test(item, route_class, identity)
+            except _FAILURES as exc:
+                self._breaker.failed()
+                log.debug("rate limit storage failed", error=repr(exc))
+            else:
+                self._breaker.succeeded()
+                return not allowed
+        return not await self._local.test(item, route_class, identity)
 
     async def _decide(
         self,

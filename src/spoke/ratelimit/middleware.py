@@ -30,6 +30,11 @@ def route_class(method: str, path: str) -> RouteClass:
     return "write"
 
 
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"ip:{client[0]}" if client else "ip:unknown"
+
+
 def identity(scope: Scope) -> str:
     """Whom a request counts against: its credential, else its client address.
 
@@ -52,9 +57,20 @@ class RateLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        decision = await self.limiter.hit(
-            route_class(scope["method"], scope["path"]), identity(scope)
-        )
+        who = identity(scope)
+        if who.startswith("auth:") and await self.limiter.exhausted(
+            "auth_failure", client_address(scope)
+        ):
+            response = error_response(
+                429,
+                "rate_limited",
+                "too many requests with credentials that do not verify from this address",
+                {"class": "auth_failure"},
+                headers={"Retry-After": "60"},
+            )
+            await response(scope, receive, send)
+            return
+        decision = await self.limiter.hit(route_class(scope["method"], scope["path"]), who)
         headers = decision.headers()
         if not decision.allowed:
             limit = str(decision.limit)
@@ -70,10 +86,16 @@ class RateLimit:
             return
         extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
+        status = 0
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 # A new list: the app may hand us one it keeps (precomputed responses do).
                 message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+        if status == 401 and who.startswith("auth:"):
+            await self.limiter.hit("auth_failure", client_address(scope))

@@ -37,7 +37,11 @@ def _failed(job: CompileJob) -> CompileFailed:
     )
 
 
-@router.get("/languages", dependencies=[requires(Permission.READ, per_module=False)])
+@router.get(
+    "/languages",
+    responses=error_responses(401),
+    dependencies=[requires(Permission.READ, per_module=False)],
+)
 async def list_languages(services: ServicesDep) -> list[LanguageOut]:
     """Every language this registry knows, whether its tools are installed, and their versions."""
     return [LanguageOut.of(info) for info in services.compile.generator.languages()]
