@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spoke.storage.audit import AuditEvent, AuditQuery
+from spoke.storage.metadata import timestamps
 from spoke.storage.metadata.schema import audit_log
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SqlAuditLog:
@@ -53,7 +48,7 @@ class SqlAuditLog:
         return [
             AuditEvent(
                 id=row.id,
-                at=_utc(row.at),
+                at=timestamps.utc(row.at),
                 principal=row.principal,
                 action=row.action,
                 target=row.target,

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spoke.storage.keys import KeyNotFound, KeyRecord, NewKey
+from spoke.storage.metadata import timestamps
 from spoke.storage.metadata.schema import api_keys
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None if value is None else timestamps.utc(value)
 
 
 def _record(row: sa.Row[Any]) -> KeyRecord:
@@ -26,7 +25,7 @@ def _record(row: sa.Row[Any]) -> KeyRecord:
         secret_hash=row.secret_hash,
         grants=row.grants,
         created_by=row.created_by,
-        created_at=_utc(row.created_at) or datetime.now(UTC),
+        created_at=_utc(row.created_at) or timestamps.now(),
         expires_at=_utc(row.expires_at),
         revoked_at=_utc(row.revoked_at),
         last_used_at=_utc(row.last_used_at),
@@ -48,7 +47,7 @@ class SqlKeyStore:
                         secret_hash=key.secret_hash,
                         grants=key.grants,
                         created_by=key.created_by,
-                        created_at=datetime.now(UTC),
+                        created_at=timestamps.now(),
                         expires_at=key.expires_at,
                     )
                     .returning(*api_keys.c)
@@ -73,7 +72,7 @@ class SqlKeyStore:
             await conn.execute(
                 api_keys.update()
                 .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
-                .values(revoked_at=datetime.now(UTC))
+                .values(revoked_at=timestamps.now())
             )
             row = (await conn.execute(api_keys.select().where(api_keys.c.id == key_id))).first()
         if row is None:
@@ -95,7 +94,7 @@ class SqlKeyStore:
             )
 
     async def active_count(self) -> int:
-        now = datetime.now(UTC)
+        now = timestamps.now()
         async with self._engine.connect() as conn:
             result = await conn.execute(
                 sa.select(sa.func.count())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -33,7 +32,7 @@ from spoke.domain.models import (
 )
 from spoke.domain.versions import Version
 from spoke.storage.consistency import note_write, wrote_in_this_scope
-from spoke.storage.metadata import MetadataUnavailable, VersionExists
+from spoke.storage.metadata import MetadataUnavailable, VersionExists, timestamps
 from spoke.storage.metadata.engines import migrate, postgres_engine, sqlite_engine
 from spoke.storage.metadata.replicas import Replica, ReplicaSet
 from spoke.storage.metadata.schema import (
@@ -51,21 +50,12 @@ T = TypeVar("T")
 _UNREACHABLE = (OSError, TimeoutError)
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; every timestamp we write is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _module(row: sa.Row[Any]) -> Module:
     return Module(
         name=row.name,
         description=row.description,
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
+        created_at=timestamps.utc(row.created_at),
+        updated_at=timestamps.utc(row.updated_at),
         public=row.public,
     )
 
@@ -146,7 +136,7 @@ class SqlMetadataStore:
     # modules
 
     async def create_module(self, name: str, description: str, *, public: bool = True) -> Module:
-        now = _now()
+        now = timestamps.now()
         try:
             async with _driver_errors(), self._engine.begin() as conn:
                 await conn.execute(
@@ -200,7 +190,7 @@ class SqlMetadataStore:
     async def update_module(
         self, name: str, *, description: str | None = None, public: bool | None = None
     ) -> Module:
-        changes: dict[str, object] = {"updated_at": _now()}
+        changes: dict[str, object] = {"updated_at": timestamps.now()}
         if description is not None:
             changes["description"] = description
         if public is not None:
@@ -221,7 +211,7 @@ class SqlMetadataStore:
     # versions
 
     async def create_version(self, new: NewVersion) -> ModuleVersion:
-        created_at = _now()
+        created_at = timestamps.now()
         try:
             async with _driver_errors(), self._engine.begin() as conn:
                 module_id = await self._ensure_module(conn, new.module, new.module_description)
@@ -292,7 +282,7 @@ class SqlMetadataStore:
         )
 
     async def _ensure_module(self, conn: AsyncConnection, name: str, description: str) -> int:
-        now = _now()
+        now = timestamps.now()
         insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
             modules
         )
@@ -360,7 +350,7 @@ class SqlMetadataStore:
             module=module,
             version=row.version,
             digest=row.digest,
-            created_at=_utc(row.created_at),
+            created_at=timestamps.utc(row.created_at),
             files=tuple(FileEntry(r.path, r.sha256, r.size) for r in file_rows),
             dependencies=tuple(Dependency(r.name, r.version) for r in dep_rows),
             source=Source(row.source_repository, row.source_commit, row.source_branch),
@@ -403,7 +393,7 @@ class SqlMetadataStore:
                     module=module,
                     version=r.version,
                     digest=r.digest,
-                    created_at=_utc(r.created_at),
+                    created_at=timestamps.utc(r.created_at),
                     file_count=r.file_count,
                 )
                 for r in rows
@@ -486,7 +476,9 @@ class SqlMetadataStore:
                 await conn.execute(versions.delete().where(versions.c.id == row.id))
             else:
                 await conn.execute(
-                    versions.update().where(versions.c.id == row.id).values(deleted_at=_now())
+                    versions.update()
+                    .where(versions.c.id == row.id)
+                    .values(deleted_at=timestamps.now())
                 )
         note_write()
         return keys if permanent else []
@@ -509,7 +501,9 @@ class SqlMetadataStore:
                 await conn.execute(modules.delete().where(modules.c.id == module_id))
             else:
                 await conn.execute(
-                    modules.update().where(modules.c.id == module_id).values(deleted_at=_now())
+                    modules.update()
+                    .where(modules.c.id == module_id)
+                    .values(deleted_at=timestamps.now())
                 )
         note_write()
         return keys if permanent else []
@@ -541,7 +535,7 @@ class SqlMetadataStore:
                 await conn.execute(
                     modules.update()
                     .where(modules.c.name == module, modules.c.deleted_at.is_not(None))
-                    .values(deleted_at=None, updated_at=_now())
+                    .values(deleted_at=None, updated_at=timestamps.now())
                     .returning(*modules.c)
                 )
             ).first()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from spoke.storage.metadata import timestamps
 from spoke.storage.metadata.schema import (
     artifacts,
     compile_jobs,
@@ -26,14 +27,6 @@ from spoke.storage.queue import Artifact, CompileJob, JobSpec, JobStatus
 
 log = structlog.get_logger(__name__)
 CHANNEL = "spoke_compile"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 _COLUMNS = (
@@ -73,8 +66,8 @@ def _job(row: sa.Row[Any]) -> CompileJob:
         artifact=artifact,
         duration_ms=row.duration_ms,
         worker=row.worker,
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
+        created_at=timestamps.utc(row.created_at),
+        updated_at=timestamps.utc(row.updated_at),
     )
 
 
@@ -131,7 +124,7 @@ class SqlCompileQueue:
     async def enqueue(self, specs: Sequence[JobSpec], *, max_attempts: int) -> None:
         if not specs:
             return
-        now = _now()
+        now = timestamps.now()
         async with self._engine.begin() as conn:
             for spec in specs:
                 await self._upsert(conn, spec, max_attempts=max_attempts, now=now)
@@ -164,7 +157,7 @@ class SqlCompileQueue:
     async def _claim_where(
         self, conn: AsyncConnection, condition: sa.ColumnElement[bool], worker: str, lease: float
     ) -> CompileJob | None:
-        now = _now()
+        now = timestamps.now()
         chosen = (
             sa.select(compile_jobs.c.id)
             .where(condition)
@@ -193,7 +186,7 @@ class SqlCompileQueue:
         return _job(row)
 
     async def claim(self, worker: str, *, lease: float) -> CompileJob | None:
-        now = _now()
+        now = timestamps.now()
         async with self._engine.begin() as conn:
             # Jobs whose last attempt's worker died are failed, not retried for ever.
             await conn.execute(
@@ -210,7 +203,7 @@ class SqlCompileQueue:
     async def claim_spec(
         self, spec: JobSpec, worker: str, *, lease: float, max_attempts: int
     ) -> CompileJob | None:
-        now = _now()
+        now = timestamps.now()
         async with self._engine.begin() as conn:
             if not await self._upsert(conn, spec, max_attempts=max_attempts, now=now):
                 return None
@@ -239,7 +232,7 @@ class SqlCompileQueue:
         )
 
     async def renew(self, job_id: int, worker: str, *, lease: float) -> bool:
-        now = _now()
+        now = timestamps.now()
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 compile_jobs.update()
@@ -261,14 +254,18 @@ class SqlCompileQueue:
                     duration_ms=duration_ms,
                     error=None,
                     lease_until=None,
-                    updated_at=_now(),
+                    updated_at=timestamps.now(),
                 )
             )
 
     async def fail(
         self, job_id: int, worker: str, error: str, *, retry_at: datetime | None
     ) -> None:
-        values: dict[str, Any] = {"error": error, "lease_until": None, "updated_at": _now()}
+        values: dict[str, Any] = {
+            "error": error,
+            "lease_until": None,
+            "updated_at": timestamps.now(),
+        }
         if retry_at is None:
             values["status"] = JobStatus.FAILED
         else:
@@ -288,8 +285,8 @@ class SqlCompileQueue:
                     attempts=compile_jobs.c.attempts - 1,
                     lease_until=None,
                     worker=None,
-                    next_attempt_at=_now(),
-                    updated_at=_now(),
+                    next_attempt_at=timestamps.now(),
+                    updated_at=timestamps.now(),
                 )
             )
         self._wake.set()
@@ -312,7 +309,7 @@ class SqlCompileQueue:
                     object_key=artifact.object_key,
                     digest=artifact.digest,
                     size=artifact.size,
-                    created_at=_now(),
+                    created_at=timestamps.now(),
                 )
                 .on_conflict_do_nothing(index_elements=["cache_key"])
             )
@@ -338,11 +335,16 @@ class SqlCompileQueue:
         self._wake.clear()
 
     async def _listen(self) -> None:
+        raw: Any = None
         try:
             raw = await self._engine.raw_connection()
-            connection: Any = raw.driver_connection
-            await connection.add_listener(CHANNEL, self._notified)
-        except Exception as exc:  # polling still works without it
+            await raw.driver_connection.add_listener(CHANNEL, self._notified)
+        except BaseException as exc:
+            # Cancelled (a worker stopping) or failed half-way: never leak the connection.
+            if raw is not None:
+                raw.invalidate()
+            if not isinstance(exc, Exception):
+                raise
             log.warning("cannot LISTEN for compile jobs; polling only", error=str(exc))
             return
         self._listener = raw
