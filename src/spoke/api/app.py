@@ -35,6 +35,7 @@ from spoke.storage.keys import KeyStore
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.queue import CompileQueue
 from spoke.telemetry.metrics import RateLimitMetrics, StorageMetrics
+from spoke.telemetry.tracing import instrument_app
 
 log = structlog.get_logger(__name__)
 
@@ -156,6 +157,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "If-None-Match"],
         )
     app.add_middleware(RequestContext)
+    instrument_app(app)  # server spans around everything above
     app.state.health = health
     app.state.registry = registry
     return app

@@ -22,6 +22,7 @@ from spoke.cli.output import err as err_console
 from spoke.cli.output import out, print_error
 from spoke.config import Settings
 from spoke.domain.errors import SpokeError
+from spoke.telemetry.tracing import configure_tracing, shutdown_tracing
 
 app = typer.Typer(
     name="spoke",
@@ -105,7 +106,11 @@ def serve() -> None:
 
     settings = Settings()
     configure_logging(settings.log_level)
-    asyncio.run(run(settings))
+    configure_tracing(__version__)
+    try:
+        asyncio.run(run(settings))
+    finally:
+        shutdown_tracing()
 
 
 @app.command()
@@ -283,7 +288,11 @@ def sprocket() -> None:
 
     settings = Settings()
     configure_logging(settings.log_level)
-    asyncio.run(run_sprocket(settings))
+    configure_tracing(__version__)
+    try:
+        asyncio.run(run_sprocket(settings))
+    finally:
+        shutdown_tracing()
 
 
 GrantOption = Annotated[

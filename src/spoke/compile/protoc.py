@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spoke.domain.errors import CompileFailed, Unavailable
+from spoke.telemetry.tracing import span
 
 _LOCATED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<column>\d+): (?P<message>.*)$")
 _FILE_ONLY = re.compile(r"^(?P<file>[^:\n]+\.proto): (?P<message>.*)$")
@@ -222,6 +223,12 @@ class Protoc:
         return args
 
     async def _run(self, argv: list[str], cwd: Path | None) -> tuple[int, str, str]:
+        with span("protoc", **{"spoke.protoc.argv": " ".join(argv[-2:])}) as current:
+            code, out, err = await self._run_process(argv, cwd)
+            current.set_attribute("spoke.protoc.exit_code", code)
+            return code, out, err
+
+    async def _run_process(self, argv: list[str], cwd: Path | None) -> tuple[int, str, str]:
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv,

@@ -24,6 +24,7 @@ from spoke.storage.metadata.sql import SqlMetadataStore
 from spoke.storage.queue import CompileQueue
 from spoke.storage.queue.sql import SqlCompileQueue
 from spoke.telemetry.metrics import StorageMetrics
+from spoke.telemetry.tracing import instrument_engine
 
 
 @dataclass
@@ -43,6 +44,13 @@ class Backends:
 
 
 def open_metadata(settings: Settings, metrics: StorageMetrics | None = None) -> SqlMetadataStore:
+    store = _metadata(settings, metrics)
+    for engine in store.engines:
+        instrument_engine(engine.sync_engine)
+    return store
+
+
+def _metadata(settings: Settings, metrics: StorageMetrics | None) -> SqlMetadataStore:
     if settings.postgres_url:
         return SqlMetadataStore.postgres(
             settings.postgres_url,

@@ -10,9 +10,19 @@ import logging
 import sys
 
 import structlog
+from opentelemetry import trace
 
 # Libraries whose INFO lines say nothing an operator needs.
 _QUIET = ("alembic", "uvicorn.error")
+
+
+def _trace_ids(_: object, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    """The current span's ids, so a log line leads to its trace."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event["trace_id"] = format(context.trace_id, "032x")
+        event["span_id"] = format(context.span_id, "016x")
+    return event
 
 
 def configure_logging(level: str = "info", *, json: bool | None = None) -> None:
@@ -21,6 +31,7 @@ def configure_logging(level: str = "info", *, json: bool | None = None) -> None:
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
+        _trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

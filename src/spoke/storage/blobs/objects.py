@@ -15,6 +15,7 @@ from obstore.store import LocalStore, MemoryStore, ObjectStore, S3Store
 
 from spoke.storage.blobs import BlobInfo, BlobNotFound, BlobStoreUnavailable
 from spoke.telemetry.metrics import BlobMetrics
+from spoke.telemetry.tracing import span
 
 _STREAM_CHUNK = 256 * 1024
 _MISSING = (NotFoundError, FileNotFoundError)
@@ -83,7 +84,10 @@ class ObjectBlobStore:
     def _measure(self, operation: str, key: str) -> Iterator[None]:
         started = time.perf_counter()
         try:
-            yield
+            with span(
+                f"blob {operation}", **{"spoke.blob.operation": operation, "spoke.blob.key": key}
+            ):
+                yield
         except _MISSING as exc:
             self._metrics.operations.labels(operation, "not_found").inc()
             raise BlobNotFound(key) from exc

@@ -563,6 +563,12 @@ class SqlMetadataStore:
             await conn.execute(sa.text("SELECT 1"))
 
     @property
+    def engines(self) -> list[AsyncEngine]:
+        """The primary's engine and every replica's (for instrumentation)."""
+        replicas = [r.engine for r in self._replicas.replicas] if self._replicas else []
+        return [self._engine, *replicas]
+
+    @property
     def engine(self) -> AsyncEngine:
         """The primary's engine, for adapters that share the database (the compile queue)."""
         return self._engine

@@ -1,0 +1,130 @@
+"""Traces end to end: `spoke serve` exports OTLP/HTTP to a real receiver in the test; a push
+carrying a caller's `traceparent` gives one trace with the server span and children for
+SQL, object storage and protoc; the logs carry the trace id."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+from tests.functional.live_server import running_server
+from tests.functional.support import PROTO_A
+
+pytestmark = pytest.mark.e2e
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER_SPAN = "00f067aa0ba902b7"
+
+
+@dataclass
+class Span:
+    name: str
+    trace_id: str
+    span_id: str
+    parent_id: str
+    kind: int
+    attributes: dict[str, Any]
+
+
+class Receiver:
+    """An OTLP/HTTP trace receiver built on opentelemetry-proto."""
+
+    def __init__(self) -> None:
+        self.spans: list[Span] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                request = ExportTraceServiceRequest.FromString(body)
+                for resource in request.resource_spans:
+                    for scope in resource.scope_spans:
+                        for span in scope.spans:
+                            receiver.spans.append(
+                                Span(
+                                    span.name,
+                                    span.trace_id.hex(),
+                                    span.span_id.hex(),
+                                    span.parent_span_id.hex(),
+                                    span.kind,
+                                    {a.key: a.value for a in span.attributes},
+                                )
+                            )
+                reply = ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    served = Receiver()
+    thread = threading.Thread(target=served.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield served
+    finally:
+        served.server.shutdown()
+        served.server.server_close()
+        thread.join()
+
+
+def test_a_push_is_one_trace_with_children(receiver: Receiver, tmp_path: Path) -> None:
+    environment = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+        "OTEL_SERVICE_NAME": "spoke-test",
+    }
+    with running_server(tmp_path, environment) as server:
+        body = {"version": "v1.0.0", "files": [{"path": "acme/a/v1/a.proto", "content": PROTO_A}]}
+        traceparent = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
+        response = httpx.post(
+            f"{server.api}/modules/acme.a/versions", json=body, headers={"traceparent": traceparent}
+        )
+        assert response.status_code == 201, response.text
+
+        def ours() -> list[Span]:
+            return [s for s in receiver.spans if s.trace_id == TRACE_ID]
+
+        deadline = time.monotonic() + 15
+        while not any(s.name.startswith("protoc") for s in ours()) or not any(
+            s.kind == 2 for s in ours()
+        ):
+            assert time.monotonic() < deadline, [s.name for s in receiver.spans]
+            time.sleep(0.1)
+        time.sleep(0.5)  # the batch with the server span's siblings may follow
+        log = server.log.read_text()
+
+    spans = ours()
+    server_spans = [s for s in spans if s.kind == 2]  # SPAN_KIND_SERVER
+    assert len(server_spans) == 1
+    root = server_spans[0]
+    assert root.parent_id == CALLER_SPAN  # the caller's traceparent was honoured
+    assert "/modules/{name}/versions" in root.name
+    names = [s.name for s in spans]
+    assert any(n.startswith("blob put") for n in names), names
+    assert any(n == "protoc" for n in names), names
+    assert any(s.attributes.get("db.system") is not None for s in spans), names
+    assert all(s.trace_id == TRACE_ID for s in spans)
+    assert TRACE_ID in log  # the access log line carries the trace id
