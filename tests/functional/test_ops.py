@@ -116,3 +116,28 @@ async def test_metrics_count_requests_by_route_and_status(
     )
     assert "spoke_build_info{" in text
     assert "process_cpu_seconds_total" in text
+
+
+async def test_database_and_build_metrics_move(
+    tmp_path: Path,
+    health: Health,
+    registry,
+    ops: httpx.AsyncClient,  # type: ignore[no-untyped-def]
+) -> None:
+    app = api_app(tmp_path, health, registry)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://spoke.test"
+        ) as client:
+            before = (
+                registry.get_sample_value(
+                    "spoke_db_query_duration_seconds_count", {"role": "primary"}
+                )
+                or 0
+            )
+            assert (await push(client, "acme.m", "v1.0.0")).status_code == 201
+        text = (await ops.get("/metrics")).text
+    after = registry.get_sample_value("spoke_db_query_duration_seconds_count", {"role": "primary"})
+    assert after is not None and after > before
+    assert 'spoke_db_pool_connections{role="primary",state="in_use"}' in text
+    assert 'protoc="36.' in text and "spoke_build_info{" in text

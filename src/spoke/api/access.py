@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
@@ -36,6 +37,7 @@ class Access:
         if cached is None:
             cached = await self.authenticator.principal(request.headers.get("authorization"))
             request.state.principal = cached
+            structlog.contextvars.bind_contextvars(principal=cached.subject)
         return cached
 
     async def _public(self, module: str) -> bool | None:

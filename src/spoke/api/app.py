@@ -25,7 +25,7 @@ from spoke.api.routers import api_keys, compile, files, modules, versions
 from spoke.api.routers import audit as audit_router
 from spoke.config import Settings
 from spoke.ops.health import Health
-from spoke.ops.metrics import HttpMetrics, MetricsMiddleware, new_registry
+from spoke.ops.metrics import BuildInfo, HttpMetrics, MetricsMiddleware, new_registry
 from spoke.ratelimit import RateLimit, RateLimiter
 from spoke.storage.audit import AuditLog
 from spoke.storage.blobs import BlobStore
@@ -57,6 +57,7 @@ def create_app(
     health = health or Health()
     registry = registry or new_registry()
     storage_metrics = StorageMetrics(registry)
+    build_info = BuildInfo(registry)
     # Built now (it connects on first use), closed with the app.
     limiter = (
         RateLimiter.from_settings(settings, metrics=RateLimitMetrics(registry))
@@ -92,10 +93,12 @@ def create_app(
             health.add_check("blobs", backends.blobs.ping)
             health.add_check("cache", backends.cache.ping)
             health.started = True
+            protoc_version = await runtime.protoc.version()
+            build_info.set(protoc=protoc_version.removeprefix("libprotoc "))
             log.info(
                 "registry started",
                 version=__version__,
-                protoc=await runtime.protoc.version(),
+                protoc=protoc_version,
                 metadata=type(backends.metadata).__name__,
                 data_dir=str(settings.data_dir.resolve()),
             )

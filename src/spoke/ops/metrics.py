@@ -22,13 +22,28 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 
 
 def new_registry() -> CollectorRegistry:
-    """A registry with process, platform and GC metrics and ``spoke_build_info``."""
+    """A registry with process, platform and GC metrics (``build_info`` adds Spoke's own)."""
     registry = CollectorRegistry(auto_describe=True)
     for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
         registry.register(collector)
-    info = Gauge("spoke_build_info", "Build information.", ["version", "python"], registry=registry)
-    info.labels(version=__version__, python=platform.python_version()).set(1)
     return registry
+
+
+class BuildInfo:
+    """``spoke_build_info{version, python, protoc} 1``, set once the toolchain is known."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._gauge = Gauge(
+            "spoke_build_info",
+            "Build information.",
+            ["version", "python", "protoc"],
+            registry=registry,
+        )
+
+    def set(self, *, protoc: str) -> None:
+        self._gauge.labels(
+            version=__version__, python=platform.python_version(), protoc=protoc
+        ).set(1)
 
 
 class HttpMetrics:

@@ -45,8 +45,10 @@ class Backends:
 
 def open_metadata(settings: Settings, metrics: StorageMetrics | None = None) -> SqlMetadataStore:
     store = _metadata(settings, metrics)
-    for engine in store.engines:
+    for index, engine in enumerate(store.engines):
         instrument_engine(engine.sync_engine)
+        if metrics is not None:
+            metrics.database.watch(engine, "primary" if index == 0 else f"replica{index}")
     return store
 
 

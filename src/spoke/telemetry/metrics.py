@@ -6,7 +6,11 @@ from ``ops/``. Each set takes the process's registry: nothing is registered glob
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import event
 
 
 class DatabaseMetrics:
@@ -22,6 +26,40 @@ class DatabaseMetrics:
             ["replica"],
             registry=registry,
         )
+        self.query_duration = Histogram(
+            "spoke_db_query_duration_seconds",
+            "SQL statement latency, by server role.",
+            ["role"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30),
+            registry=registry,
+        )
+        self.pool = Gauge(
+            "spoke_db_pool_connections",
+            "Connections of the pool by state (in_use, idle, overflow), by server role.",
+            ["role", "state"],
+            registry=registry,
+        )
+
+    def watch(self, engine: Any, role: str) -> None:
+        """Time every statement of ``engine`` and report its pool (an AsyncEngine)."""
+        sync = engine.sync_engine
+        latency = self.query_duration.labels(role)
+
+        def started(conn: Any, *_: Any) -> None:
+            conn.info.setdefault("spoke_started", []).append(time.perf_counter())
+
+        def finished(conn: Any, *_: Any) -> None:
+            stack = conn.info.get("spoke_started")
+            if stack:
+                latency.observe(time.perf_counter() - stack.pop())
+
+        event.listen(sync, "before_cursor_execute", started)
+        event.listen(sync, "after_cursor_execute", finished)
+        pool = sync.pool
+        if all(hasattr(pool, attr) for attr in ("checkedout", "checkedin", "overflow")):
+            self.pool.labels(role, "in_use").set_function(pool.checkedout)
+            self.pool.labels(role, "idle").set_function(pool.checkedin)
+            self.pool.labels(role, "overflow").set_function(lambda: max(pool.overflow(), 0))
 
 
 class CacheMetrics:
