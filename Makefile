@@ -29,4 +29,5 @@ lint: install
 ## use by spoke.devstack; the protoc plugins for code generation here.)
 test: lint
 	bash scripts/install-codegen-tools.sh
+	bash scripts/install-observability-tools.sh
 	$(BIN)/pytest

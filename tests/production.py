@@ -60,7 +60,9 @@ async def isolated_settings(stack: Stack, tmp_path: Path, **overrides: Any) -> S
         s3_prefix=tag,
         redis_url=env["SPOKE_REDIS_URL"],
         cache_prefix=tag,
-        **({"sprocket_languages": "none"} | overrides),
+        # Generous Redis timeouts: a loaded CI machine must not turn slow answers into
+        # fail-open fallbacks where a test expects the shared path. Fault tests override.
+        **({"sprocket_languages": "none", "redis_timeout": 1.0} | overrides),
     )
 
 

@@ -48,7 +48,8 @@ StartInstance = Callable[[], Awaitable[Instance]]
 
 @pytest.fixture
 async def settings(fault_stack: Stack, tmp_path: Path) -> Settings:
-    return await isolated_settings(fault_stack, tmp_path)
+    # Production's short Redis timeout: the fault tests measure what a dead Redis costs.
+    return await isolated_settings(fault_stack, tmp_path, redis_timeout=0.25)
 
 
 @pytest.fixture

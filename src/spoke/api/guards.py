@@ -57,7 +57,9 @@ class RequestGuard:
             await self._refuse_size(scope, receive, send)
             return
         content_type = headers.get(b"content-type", b"").decode("latin-1")
-        if (length is None or int(length) > 0) and not _is_json(content_type):
+        # No Content-Length and no Transfer-Encoding: no body (curl -X POST sends none).
+        has_body = int(length) > 0 if length is not None else b"transfer-encoding" in headers
+        if has_body and not _is_json(content_type):
             shown = content_type or "none"
             response = error_response(
                 415,

@@ -48,6 +48,8 @@ class Sprocket:
             except Exception as exc:  # the database is down: wait, then try again
                 log.warning("cannot claim compile jobs", error=str(exc))
                 job = None
+            with contextlib.suppress(Exception):  # a gauge must never stop the worker
+                self._metrics.queue_depth.set(await self._queue.pending_count())
             if job is None:
                 await self._idle(stop)
                 continue
@@ -55,8 +57,6 @@ class Sprocket:
         log.info("sprocket stopped", worker=self._worker, completed=self.completed)
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        with contextlib.suppress(Exception):
-            self._metrics.queue_depth.set(await self._queue.pending_count())
         waiting = asyncio.ensure_future(self._queue.wait_for_work(self._poll))
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
