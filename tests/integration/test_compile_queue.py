@@ -137,7 +137,6 @@ async def test_a_lapsed_lease_is_claimed_again_and_the_old_holder_is_ignored(
 ) -> None:
     await enqueued(backend)
     first = await claim(backend.queue, "w1", lease=SHORT)
-    assert await backend.queue.claim("w2", lease=LONG) is None
     second = await claim_when_due(backend.queue, "w2", lease=LONG)
     assert (second.id, second.attempts, second.worker) == (first.id, 2, "w2")
 
