@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from spoke.compile.protoc import locate_protoc
 from spoke.devstack.stack import Stack
 from spoke.storage.queue import CompileJob, JobSpec, JobStatus
+from tests.functional.live_server import free_port
 from tests.ha.test_sprocket import MODULE, Instance, instance, working
 from tests.production import as_environment, isolated_settings
 
@@ -108,6 +110,8 @@ async def test_a_killed_worker_loses_its_job_to_another_after_the_lease(
         "SPOKE_COMPILE_LEASE": "2",
         "SPOKE_SPROCKET_LANGUAGES": "python",
         "SPOKE_SPROCKET_POLL": "0.5",
+        "SPOKE_HOST": "127.0.0.1",
+        "SPOKE_HEALTH_PORT": str(ops_port := free_port()),
     }
     log = tmp_path / "sprocket.log"
     async with instance(settings) as registry:
@@ -134,6 +138,9 @@ async def test_a_killed_worker_loses_its_job_to_another_after_the_lease(
             assert taken.worker is not None, log.read_text()
             assert taken.worker.split(":")[1] == str(process.pid)  # not this process's
             assert taken.attempts == 1
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ops_port}") as ops:
+                assert (await ops.get("/health/ready")).status_code == 200
+                assert "spoke_compile_queue_depth 1.0" in (await ops.get("/metrics")).text
             os.killpg(process.pid, signal.SIGKILL)  # with its slow protoc
             await process.wait()
 

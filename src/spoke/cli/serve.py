@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import structlog
 import uvicorn
+from prometheus_client import CollectorRegistry
 
 from spoke.api.app import create_app
 from spoke.config import Settings
@@ -28,6 +29,21 @@ class _Server(uvicorn.Server):
         yield
 
 
+def ops_server(settings: Settings, health: Health, registry: CollectorRegistry) -> uvicorn.Server:
+    """The health and metrics listener on ``SPOKE_HOST:SPOKE_HEALTH_PORT``."""
+    return _Server(
+        uvicorn.Config(
+            create_ops_app(health, registry),
+            host=settings.host,
+            port=settings.health_port,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
+    )
+
+
 async def serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then drain the API, then stop the ops listener."""
     health = Health()
@@ -43,17 +59,7 @@ async def serve(settings: Settings) -> None:
             timeout_graceful_shutdown=30,
         )
     )
-    ops = _Server(
-        uvicorn.Config(
-            create_ops_app(health, registry),
-            host=settings.host,
-            port=settings.health_port,
-            lifespan="off",
-            log_config=None,
-            access_log=False,
-            server_header=False,
-        )
-    )
+    ops = ops_server(settings, health, registry)
 
     def stop() -> None:
         if api.should_exit:
