@@ -141,3 +141,16 @@ async def test_database_and_build_metrics_move(
     assert after is not None and after > before
     assert 'spoke_db_pool_connections{role="primary",state="in_use"}' in text
     assert 'protoc="36.' in text and "spoke_build_info{" in text
+
+
+async def test_readiness_is_a_metric_too(
+    tmp_path: Path,
+    health: Health,
+    registry,
+    ops: httpx.AsyncClient,  # type: ignore[no-untyped-def]
+) -> None:
+    assert "spoke_ready 0.0" in (await ops.get("/metrics")).text  # not started yet
+    app = api_app(tmp_path, health, registry)
+    async with app.router.lifespan_context(app):
+        assert "spoke_ready 1.0" in (await ops.get("/metrics")).text
+    assert "spoke_ready 0.0" in (await ops.get("/metrics")).text  # shut down

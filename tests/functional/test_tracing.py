@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
+PULL_TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 
 
 def _text(value: Any) -> str | None:
@@ -132,6 +133,18 @@ def test_a_push_is_one_trace_with_children(
         ):
             assert time.monotonic() < deadline, [s.name for s in receiver.spans]
             time.sleep(0.1)
+        # A pull: a trace of its own, reading through the caches to the blob store.
+        pull = httpx.get(
+            f"{server.api}/modules/acme.a/versions/v1.0.0/files/acme/a/v1/a.proto",
+            headers={"traceparent": f"00-{PULL_TRACE_ID}-{CALLER_SPAN}-01"},
+        )
+        assert pull.status_code == 200
+        deadline = time.monotonic() + 15
+        while not any(
+            s.trace_id == PULL_TRACE_ID and s.name.startswith("blob get") for s in receiver.spans
+        ):
+            assert time.monotonic() < deadline, [s.name for s in receiver.spans]
+            time.sleep(0.1)
         time.sleep(0.5)  # the batch with the server span's siblings may follow
         log = server.log.read_text()
 
@@ -148,3 +161,9 @@ def test_a_push_is_one_trace_with_children(
     assert ({"postgresql", "redis"} if production else {"sqlite"}) <= systems, names
     assert all(s.trace_id == TRACE_ID for s in spans)
     assert TRACE_ID in log  # the access log line carries the trace id
+
+    pulled = [s for s in receiver.spans if s.trace_id == PULL_TRACE_ID]
+    assert [s.parent_id for s in pulled if s.kind == 2] == [CALLER_SPAN]
+    pull_systems = {_text(s.attributes.get("db.system")) for s in pulled}
+    assert ({"postgresql", "redis"} if production else {"sqlite"}) <= pull_systems
+    assert any(s.name.startswith("blob get") for s in pulled)

@@ -345,10 +345,15 @@ def test_collector_config_has_the_pipelines() -> None:
     assert "batch" in config["processors"]
     assert {"otlp", "prometheus"} <= set(config["exporters"])
     pipelines = config["service"]["pipelines"]
+    assert pipelines["traces"]["receivers"] == ["otlp"]
+    # Spoke's Prometheus metrics reach OTLP backends through the collector's scrape.
+    assert pipelines["metrics"]["receivers"] == ["otlp", "prometheus"]
+    assert "spoke" in {
+        job["job_name"] for job in config["receivers"]["prometheus"]["config"]["scrape_configs"]
+    }
     for name in ("traces", "metrics"):
-        assert pipelines[name]["receivers"] == ["otlp"]
         assert "batch" in pipelines[name]["processors"]
-    assert "prometheus" in pipelines["metrics"]["exporters"]
+    assert {"otlp", "prometheus"} <= set(pipelines["metrics"]["exporters"])
     for pipeline in pipelines.values():
         for kind in ("receivers", "processors", "exporters"):
             assert set(pipeline[kind]) <= set(config[kind]), pipeline
