@@ -173,6 +173,61 @@ def gc(
 
 @app.command()
 @friendly_errors
+def backup(
+    keep: Annotated[int | None, typer.Option(help="Keep only the newest N backups.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the backups instead.")] = False,
+) -> None:
+    """Dump the metadata database to object storage (backups/spoke-backup-TIME.sql.gz)."""
+    from spoke.services.backup import BackupService
+    from spoke.storage.factory import open_blobs
+
+    async def run() -> None:
+        settings = Settings()
+        blobs = open_blobs(settings)
+        try:
+            service = BackupService(settings, blobs)
+            if list_:
+                for item in await service.list():
+                    out.print(f"{item.name}  {item.size} bytes", highlight=False)
+                return
+            made = await service.create(keep=keep)
+        finally:
+            await blobs.close()
+        rows = ", ".join(f"{count} {table}" for table, count in made.counts.items())
+        out.print(f"backup {made.name} ({made.size} bytes): {rows}", highlight=False)
+
+    asyncio.run(run())
+
+
+@app.command()
+@friendly_errors
+def restore(
+    name: Annotated[str, typer.Argument(help="A backup's name (see `spoke backup --list`).")],
+) -> None:
+    """Restore a backup into the configured database (it must be empty), then verify row
+    counts and that every file's blob is in object storage."""
+    from spoke.services.backup import BackupService
+    from spoke.storage.factory import open_blobs
+
+    async def run() -> None:
+        settings = Settings()
+        blobs = open_blobs(settings)
+        try:
+            result = await BackupService(settings, blobs).restore(name, settings)
+        finally:
+            await blobs.close()
+        out.print(f"restored {name}: {result.counts}; {result.files_checked} files checked")
+        if result.missing_blobs:
+            raise CliError(
+                f"{len(result.missing_blobs)} file(s) have no blob in object storage",
+                details=result.missing_blobs[:20],
+            )
+
+    asyncio.run(run())
+
+
+@app.command()
+@friendly_errors
 def push(
     directory: Annotated[
         Path, typer.Argument(help="Root of the .proto tree; paths are relative to it.")

@@ -1,0 +1,90 @@
+"""Backups of the metadata database to object storage, and verified restores.
+
+A backup is a gzipped SQL dump at ``backups/spoke-backup-{timestamp}.sql.gz`` with a JSON
+manifest beside it (row counts). File bytes live in object storage already: a restore
+checks the row counts against the manifest and that every file it names is there.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from spoke.config import Settings
+from spoke.domain.errors import InvalidArgument, NotFound, Unavailable
+from spoke.services.concurrency import map_limited
+from spoke.storage.blobs import BlobStore
+from spoke.storage.metadata.dumps import DatabaseDumps
+
+PREFIX = "backups/spoke-backup-"
+
+
+@dataclass(frozen=True)
+class Backup:
+    name: str  # spoke-backup-{timestamp}
+    size: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Verification:
+    counts: dict[str, int]
+    files_checked: int
+    missing_blobs: list[str]
+
+
+class BackupService:
+    def __init__(self, settings: Settings, blobs: BlobStore) -> None:
+        self._source = DatabaseDumps(settings)
+        self._blobs = blobs
+
+    async def create(self, *, keep: int | None = None) -> Backup:
+        """Dump, compress and upload; then keep only the newest ``keep`` backups."""
+        if keep is not None and keep < 1:
+            raise InvalidArgument("--keep must be at least 1")
+        counts = await self._source.counts()
+        data = gzip.compress(await self._source.dump(), compresslevel=6)
+        name = "spoke-backup-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        await self._blobs.put(f"backups/{name}.sql.gz", data)
+        await self._blobs.put(f"backups/{name}.json", json.dumps({"counts": counts}).encode())
+        if keep is not None:
+            for old in (await self.list())[keep:]:
+                await self._blobs.delete(f"backups/{old.name}.sql.gz")
+                await self._blobs.delete(f"backups/{old.name}.json")
+        return Backup(name, len(data), counts)
+
+    async def list(self) -> list[Backup]:
+        """Backups, newest first."""
+        # Object stores list by path segment ("backups/"), not by a name's first letters.
+        found = [
+            b
+            async for b in self._blobs.list("backups/")
+            if b.key.startswith(PREFIX) and b.key.endswith(".sql.gz")
+        ]
+        found.sort(key=lambda b: b.key, reverse=True)
+        return [
+            Backup(b.key.removeprefix("backups/").removesuffix(".sql.gz"), b.size, {})
+            for b in found
+        ]
+
+    async def restore(self, name: str, target: Settings) -> Verification:
+        """Load backup ``name`` into ``target``'s database, which must be empty; verify."""
+        name = name.removeprefix("backups/").removesuffix(".sql.gz")
+        try:
+            dump = gzip.decompress(await self._blobs.get(f"backups/{name}.sql.gz"))
+            manifest = json.loads(await self._blobs.get(f"backups/{name}.json"))
+        except NotFound:
+            raise NotFound(f"no backup named {name!r}: see `spoke backup --list`") from None
+        restored = DatabaseDumps(target)
+        await restored.load(dump)
+        counts = await restored.counts()
+        if counts != manifest["counts"]:
+            raise Unavailable(
+                f"restored row counts {counts} differ from the backup's {manifest['counts']}"
+            )
+        keys = await restored.object_keys()
+        present = await map_limited(self._blobs.exists, keys)
+        missing = [key for key, ok in zip(keys, present, strict=True) if not ok]
+        return Verification(counts, len(keys), missing)
