@@ -5,11 +5,9 @@ SQL, object storage and protoc; the logs carry the trace id."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from tests.functional.live_server import running_server
 from tests.functional.support import PROTO_A
+from tests.local_http import QuietHandler, serving
 from tests.production import as_environment, isolated_settings
 
 pytestmark = pytest.mark.e2e
@@ -51,9 +50,12 @@ class Receiver:
 
     def __init__(self) -> None:
         self.spans: list[Span] = []
+        self.endpoint = ""
+
+    def handler(self) -> type[QuietHandler]:
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 request = ExportTraceServiceRequest.FromString(body)
@@ -71,30 +73,17 @@ class Receiver:
                                 )
                             )
                 reply = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                self.reply(reply, "application/x-protobuf")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        return Handler
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     served = Receiver()
-    thread = threading.Thread(target=served.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(served.handler()) as base:
+        served.endpoint = base
         yield served
-    finally:
-        served.server.shutdown()
-        served.server.server_close()
-        thread.join()
 
 
 @pytest.fixture(params=["embedded", "production"])

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -18,6 +16,7 @@ from spoke.auth import Unauthenticated
 from spoke.auth.discovery import discover_jwks_url
 from spoke.auth.jwt import JwtVerifier
 from spoke.domain.access import Permission
+from tests.local_http import QuietHandler, serving
 
 ISSUER = "https://idp.test"
 AUDIENCE = "spoke"
@@ -29,27 +28,21 @@ class Jwks:
     def __init__(self) -> None:
         self.keys: list[dict[str, Any]] = []
         self.fetches = 0
+        self.issuer = self.url = ""
+
+    def handler(self) -> type[QuietHandler]:
         jwks = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 if self.path == "/.well-known/openid-configuration":
                     body = json.dumps({"issuer": jwks.issuer, "jwks_uri": jwks.url}).encode()
                 else:
                     jwks.fetches += 1
                     body = json.dumps({"keys": jwks.keys}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(body, "application/json")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.url = f"{self.issuer}/jwks.json"
+        return Handler
 
     def publish(self, kid: str, public_key: Any, algorithm: type) -> None:
         jwk = json.loads(algorithm.to_jwk(public_key))
@@ -59,14 +52,9 @@ class Jwks:
 @pytest.fixture
 def jwks() -> Iterator[Jwks]:
     served = Jwks()
-    thread = threading.Thread(target=served.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(served.handler()) as base:
+        served.issuer, served.url = base, f"{base}/jwks.json"
         yield served
-    finally:
-        served.server.shutdown()
-        served.server.server_close()
-        thread.join()
 
 
 def sign(key: Any, kid: str, algorithm: str, **claims: Any) -> str:

@@ -180,12 +180,13 @@ def backup(
     """Dump the metadata database to object storage (backups/spoke-backup-TIME.sql.gz)."""
     from spoke.services.backup import BackupService
     from spoke.storage.factory import open_blobs
+    from spoke.storage.metadata.dumps import DatabaseDumps
 
     async def run() -> None:
         settings = Settings()
         blobs = open_blobs(settings)
         try:
-            service = BackupService(settings, blobs)
+            service = BackupService(DatabaseDumps(settings), blobs)
             if list_:
                 for item in await service.list():
                     out.print(f"{item.name}  {item.size} bytes", highlight=False)
@@ -208,12 +209,14 @@ def restore(
     counts and that every file's blob is in object storage."""
     from spoke.services.backup import BackupService
     from spoke.storage.factory import open_blobs
+    from spoke.storage.metadata.dumps import DatabaseDumps
 
     async def run() -> None:
         settings = Settings()
         blobs = open_blobs(settings)
         try:
-            result = await BackupService(settings, blobs).restore(name, settings)
+            target = DatabaseDumps(settings)
+            result = await BackupService(target, blobs).restore(name, target)
         finally:
             await blobs.close()
         out.print(f"restored {name}: {result.counts}; {result.files_checked} files checked")

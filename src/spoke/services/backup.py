@@ -12,11 +12,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from spoke.config import Settings
 from spoke.domain.errors import InvalidArgument, NotFound, Unavailable
 from spoke.services.concurrency import map_limited
 from spoke.storage.blobs import BlobStore
-from spoke.storage.metadata.dumps import DatabaseDumps
+from spoke.storage.metadata import DatabaseDump
 
 PREFIX = "backups/spoke-backup-"
 
@@ -36,8 +35,8 @@ class Verification:
 
 
 class BackupService:
-    def __init__(self, settings: Settings, blobs: BlobStore) -> None:
-        self._source = DatabaseDumps(settings)
+    def __init__(self, source: DatabaseDump, blobs: BlobStore) -> None:
+        self._source = source
         self._blobs = blobs
 
     async def create(self, *, keep: int | None = None) -> Backup:
@@ -69,15 +68,14 @@ class BackupService:
             for b in found
         ]
 
-    async def restore(self, name: str, target: Settings) -> Verification:
-        """Load backup ``name`` into ``target``'s database, which must be empty; verify."""
+    async def restore(self, name: str, restored: DatabaseDump) -> Verification:
+        """Load backup ``name`` into the ``restored`` database (empty); verify it."""
         name = name.removeprefix("backups/").removesuffix(".sql.gz")
         try:
             dump = gzip.decompress(await self._blobs.get(f"backups/{name}.sql.gz"))
             manifest = json.loads(await self._blobs.get(f"backups/{name}.json"))
         except NotFound:
             raise NotFound(f"no backup named {name!r}: see `spoke backup --list`") from None
-        restored = DatabaseDumps(target)
         await restored.load(dump)
         counts = await restored.counts()
         if counts != manifest["counts"]:

@@ -16,8 +16,7 @@ from spoke.domain.errors import VersionNotFound
 from spoke.domain.models import Dependency, FileEntry, ModuleVersion, Source
 from spoke.domain.names import validate_module_name
 from spoke.domain.versions import LATEST, validate_version_ref
-from spoke.storage.cache import Cache
-from spoke.storage.cache.memory import MemoryCache
+from spoke.storage.cache import Cache, LocalCache
 from spoke.storage.metadata import MetadataStore
 
 _SCHEMA = "v1"  # bump when the cached encoding changes
@@ -47,7 +46,7 @@ class VersionReader:
         cache: Cache,
         *,
         ttl: float,
-        l1: Cache | None = None,
+        l1: LocalCache | None = None,
         prefix: str = "spoke",
     ) -> None:
         self._metadata = metadata
@@ -104,7 +103,7 @@ class VersionReader:
         await self._cache.broadcast(f"module:{module}")
 
     def drop_local(self, module: str) -> None:
-        if isinstance(self._l1, MemoryCache):
+        if self._l1 is not None:
             self._l1.delete_prefix(f"{self._prefix}:version:{module}:")
 
     def _latest_key(self, module: str) -> str:

@@ -33,3 +33,10 @@ class Cache(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class LocalCache(Cache, Protocol):
+    """An in-process cache, which can also drop every key under a prefix (cheap here,
+    a scan in Redis: only in-process tiers offer it)."""
+
+    def delete_prefix(self, prefix: str) -> None: ...

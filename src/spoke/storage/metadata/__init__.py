@@ -23,6 +23,22 @@ class MetadataUnavailable(Unavailable):
     code = "metadata_unavailable"
 
 
+class DatabaseDump(Protocol):
+    """Whole-database dumps, for backups (``dumps.DatabaseDumps`` implements it)."""
+
+    async def dump(self) -> bytes: ...
+
+    async def load(self, sql: bytes) -> None:
+        """Load a dump into this database, which must be empty."""
+        ...
+
+    async def counts(self) -> dict[str, int]: ...
+
+    async def object_keys(self) -> list[str]:
+        """The blob key of every stored file."""
+        ...
+
+
 class MetadataStore(Protocol):
     """Registry metadata. Every method is atomic; ``create_version`` is one transaction.
 
