@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = Field(default=None, repr=False)
     s3_prefix: str = ""
+    # One S3 request, body included (a compiled archive can be large), and its connect.
+    s3_timeout: float = Field(default=60.0, gt=0)
+    s3_connect_timeout: float = Field(default=5.0, gt=0)
 
     redis_url: str | None = Field(default=None, repr=False)
     redis_timeout: float = Field(default=0.25, gt=0)

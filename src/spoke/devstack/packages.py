@@ -26,6 +26,7 @@ _BINARIES: dict[str, tuple[str, ...]] = {
     ),
     "redis-server": ("redis-server",),
     "redis-sentinel": ("redis-sentinel",),
+    "nginx": ("/usr/sbin/nginx",),
 }
 
 APT_TIMEOUT = 900.0

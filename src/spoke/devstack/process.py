@@ -13,7 +13,7 @@ import pwd
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from spoke.devstack.ports import is_port_free
@@ -138,7 +138,12 @@ def terminate(
 
 
 def spawn(
-    argv: Sequence[str], *, log: Path, cwd: Path, account: pwd.struct_passwd | None = None
+    argv: Sequence[str],
+    *,
+    log: Path,
+    cwd: Path,
+    account: pwd.struct_passwd | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start a server in a new session with stdin closed and output appended to ``log``.
 
@@ -151,6 +156,7 @@ def spawn(
         return subprocess.Popen(
             list(argv),
             cwd=cwd,
+            env=None if env is None else dict(env),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -178,6 +184,8 @@ class SpawnedServer:
     # False: the stop signal goes to the leader only (it then stops its own children).
     stop_group: bool = True
     account: pwd.struct_passwd | None = None
+    #: The whole environment of the process (None: inherit ours).
+    env: Mapping[str, str] | None = None
 
     def __init__(self) -> None:
         self._popen: subprocess.Popen[bytes] | None = None
@@ -226,7 +234,7 @@ class SpawnedServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._prepare()
         self._popen = spawn(
-            self.argv(), log=self.log_path, cwd=self.directory, account=self.account
+            self.argv(), log=self.log_path, cwd=self.directory, account=self.account, env=self.env
         )
         try:
             wait_until(

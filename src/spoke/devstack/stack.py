@@ -18,7 +18,7 @@ from typing import Any
 
 from spoke.devstack.packages import ensure_debian_packages, ensure_weed
 from spoke.devstack.ports import free_port
-from spoke.devstack.postgres import PostgresServer, base_dir
+from spoke.devstack.postgres import USER, PostgresServer, base_dir
 from spoke.devstack.process import DevstackError, SpawnedServer
 from spoke.devstack.redis import (
     MASTER_NAME,
@@ -67,6 +67,14 @@ class Stack:
             hosts = ",".join(f"{s.host}:{s.port}" for s in self.sentinels)
             env["SPOKE_REDIS_URL"] = f"redis+sentinel://{hosts}/{MASTER_NAME}"
         return env
+
+    def failover_postgres_url(self) -> str:
+        """One URL naming every PostgreSQL server, primary first, that connects to
+        whichever of them accepts writes: after a replica is promoted, writes follow it."""
+        assert self.postgres is not None
+        servers = [self.postgres, *self.postgres_replicas]
+        hosts = ",".join(f"{server.host}:{server.port}" for server in servers)
+        return f"postgresql://{USER}@{hosts}/{DATABASE}?target_session_attrs=read-write"
 
     def servers(self) -> list[SpawnedServer]:
         """Every server, in start order."""
@@ -163,7 +171,7 @@ def _parallel(jobs: dict[str, Callable[[], None]], timings: dict[str, float]) ->
     return [f"{name}: {f.exception()}" for name, f in futures.items() if f.exception()]
 
 
-def _start_postgres(stack: Stack) -> None:
+def _start_postgres(stack: Stack, replicas: int) -> None:
     root, external = base_dir(stack.workdir)
     if external:
         stack.external_dirs.append(root)
@@ -173,9 +181,10 @@ def _start_postgres(stack: Stack) -> None:
     # Registered before starting, so a half-started server is still stopped.
     primary = stack.postgres = PostgresServer("primary", root / "primary", free_port())
     primary.create(DATABASE)
-    replica = PostgresServer("replica-1", root / "replica-1", free_port(), primary=primary)
-    stack.postgres_replicas.append(replica)
-    replica.create(DATABASE)
+    for i in range(1, replicas + 1):
+        replica = PostgresServer(f"replica-{i}", root / f"replica-{i}", free_port(), primary=primary)
+        stack.postgres_replicas.append(replica)
+        replica.create(DATABASE)
 
 
 def _start_redis(stack: Stack) -> None:
@@ -210,7 +219,12 @@ def _start_s3(stack: Stack) -> None:
 
 
 def start_stack(
-    stack: Stack, *, postgres: bool = True, redis: bool = True, s3: bool = True
+    stack: Stack,
+    *,
+    postgres: bool = True,
+    redis: bool = True,
+    s3: bool = True,
+    postgres_replicas: int = 1,
 ) -> None:
     """Install what is missing, then start the asked-for services into ``stack``.
 
@@ -227,7 +241,7 @@ def start_stack(
         ensure_weed()
     jobs: dict[str, Callable[[], None]] = {}
     if postgres:
-        jobs["postgres"] = lambda: _start_postgres(stack)
+        jobs["postgres"] = lambda: _start_postgres(stack, postgres_replicas)
     if redis:
         jobs["redis"] = lambda: _start_redis(stack)
     if s3:
@@ -241,12 +255,19 @@ def start_stack(
 
 @contextmanager
 def running_stack(
-    workdir: Path, *, postgres: bool = True, redis: bool = True, s3: bool = True
+    workdir: Path,
+    *,
+    postgres: bool = True,
+    redis: bool = True,
+    s3: bool = True,
+    postgres_replicas: int = 1,
 ) -> Iterator[Stack]:
     """Start a stack under ``workdir``; stop all of it on exit, whatever happens."""
     stack = Stack(workdir=workdir)
     try:
-        start_stack(stack, postgres=postgres, redis=redis, s3=s3)
+        start_stack(
+            stack, postgres=postgres, redis=redis, s3=s3, postgres_replicas=postgres_replicas
+        )
         yield stack
     finally:
         try:

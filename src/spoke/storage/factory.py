@@ -75,6 +75,8 @@ def open_blobs(settings: Settings, metrics: StorageMetrics | None = None) -> Obj
             access_key=settings.s3_access_key,
             secret_key=settings.s3_secret_key,
             prefix=settings.s3_prefix,
+            timeout=settings.s3_timeout,
+            connect_timeout=settings.s3_connect_timeout,
             metrics=blob_metrics,
         )
     return ObjectBlobStore.local(settings.blob_root, metrics=blob_metrics)

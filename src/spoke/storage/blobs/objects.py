@@ -47,10 +47,14 @@ class ObjectBlobStore:
         access_key: str | None,
         secret_key: str | None,
         prefix: str = "",
+        timeout: float = 60.0,
+        connect_timeout: float = 5.0,
         metrics: BlobMetrics | None = None,
     ) -> ObjectBlobStore:
         """A bucket on any S3-compatible endpoint, addressed path-style
-        (``endpoint/bucket/key``), as non-AWS servers expect."""
+        (``endpoint/bucket/key``), as non-AWS servers expect. ``timeout`` bounds one
+        request, body included: a server that accepts connections but never answers
+        (paused, partitioned) costs that long, not forever."""
         config: dict[str, str | bool] = {
             "endpoint": endpoint,
             "region": region,
@@ -64,8 +68,8 @@ class ObjectBlobStore:
             config=config,  # type: ignore[arg-type]
             client_options={
                 "allow_http": endpoint.startswith("http://"),
-                "connect_timeout": timedelta(seconds=5),
-                "timeout": timedelta(seconds=60),
+                "connect_timeout": timedelta(seconds=connect_timeout),
+                "timeout": timedelta(seconds=timeout),
             },
             retry_config={
                 # Retry a blip, but answer a dead endpoint within a few seconds.
