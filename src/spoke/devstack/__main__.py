@@ -1,9 +1,11 @@
-"""``python -m spoke.devstack up|down|status|env [--dir DIR]``.
+"""``python -m spoke.devstack [ha] up|down|status|env [--dir DIR]``.
 
 ``up`` starts the stack, leaves it running in the background, records it in
 ``DIR/state.json`` and prints ``export SPOKE_...=...`` lines, so that
 ``eval "$(python -m spoke.devstack up)"`` configures the current shell. ``down``
-stops the recorded servers by PID and removes ``DIR``.
+stops the recorded servers by PID and removes ``DIR``. The ``ha`` group does the same for
+the whole HA cluster (the stack with two PostgreSQL replicas, three ``spoke serve``
+instances, a Sprocket worker and nginx in front; ``SPOKE_REGISTRY`` is the balancer).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import shlex
 import shutil
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from spoke.devstack.cluster import Cluster, start_cluster
 from spoke.devstack.process import DevstackError, pid_matches, terminate
 from spoke.devstack.seaweed import remove_stale_sockets
 from spoke.devstack.stack import Stack, start_stack
@@ -66,15 +70,16 @@ def _stop_recorded(state: dict[str, Any]) -> list[str]:
     return stopped
 
 
+class _Started(Protocol):
+    workdir: Path
+
+    def describe(self) -> dict[str, Any]: ...
+    def env(self) -> dict[str, str]: ...
+    def stop(self) -> None: ...
+
+
 def cmd_up(directory: Path, *, postgres: bool, redis: bool, s3: bool) -> int:
-    state = _load_state(directory)
-    if state is not None:
-        if any(_alive(server) for server in state.get("servers", [])):
-            print(f"devstack: already up in {directory}; run `down` first", file=sys.stderr)
-            return 1
-        _remove(directory, state)
-    elif directory.exists() and any(directory.iterdir()):
-        print(f"devstack: {directory} exists and is not a devstack dir", file=sys.stderr)
+    if not _may_start_in(directory):
         return 1
     stack = Stack(workdir=directory)
     try:
@@ -83,16 +88,53 @@ def cmd_up(directory: Path, *, postgres: bool, redis: bool, s3: bool) -> int:
         stack.stop()
         stack.remove_external_dirs()
         raise
-    described = stack.describe()
-    temporary = _state_path(stack.workdir).with_suffix(".tmp")
+    return _record(stack, stack.timings["total"])
+
+
+def cmd_ha_up(directory: Path, *, instances: int) -> int:
+    if not _may_start_in(directory):
+        return 1
+    cluster = Cluster(stack=Stack(workdir=directory))
+    started = time.monotonic()
+    try:
+        start_cluster(cluster, instances=instances)
+    except BaseException:
+        cluster.stop()
+        cluster.stack.remove_external_dirs()
+        raise
+    for instance in cluster.instances:
+        print(
+            f"devstack: {instance.name} api {instance.url} ops {instance.ops_url}", file=sys.stderr
+        )
+    print(f"devstack: balancer {cluster.url}", file=sys.stderr)
+    return _record(cluster, time.monotonic() - started)
+
+
+def _may_start_in(directory: Path) -> bool:
+    state = _load_state(directory)
+    if state is not None:
+        if any(_alive(server) for server in state.get("servers", [])):
+            print(f"devstack: already up in {directory}; run `down` first", file=sys.stderr)
+            return False
+        _remove(directory, state)
+    elif directory.exists() and any(directory.iterdir()):
+        print(f"devstack: {directory} exists and is not a devstack dir", file=sys.stderr)
+        return False
+    return True
+
+
+def _record(started: _Started, seconds: float) -> int:
+    """Write the state file, say where it is, print the ``export`` lines."""
+    described = started.describe()
+    temporary = _state_path(started.workdir).with_suffix(".tmp")
     temporary.touch(mode=0o600)  # it holds the S3 secret key
     temporary.write_text(json.dumps(described, indent=2) + "\n")
-    temporary.replace(_state_path(stack.workdir))
+    temporary.replace(_state_path(started.workdir))
     print(
-        f"devstack: up in {stack.timings['total']:.1f} s; state in {_state_path(stack.workdir)}",
+        f"devstack: up in {seconds:.1f} s; state in {_state_path(started.workdir)}",
         file=sys.stderr,
     )
-    sys.stdout.write(_exports(stack.env()))
+    sys.stdout.write(_exports(started.env()))
     return 0
 
 
@@ -136,6 +178,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Throwaway PostgreSQL, Redis + Sentinel and S3 servers for Spoke.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_commands(commands, default_dir=Path(".devstack"), ha=False)
+    ha = commands.add_parser(
+        "ha",
+        help="the HA cluster: the stack with 2 PostgreSQL replicas, 3 instances, a worker, nginx",
+    )
+    _add_commands(
+        ha.add_subparsers(dest="ha_command", required=True),
+        default_dir=Path(".devstack-ha"),
+        ha=True,
+    )
+    return parser
+
+
+def _add_commands(commands: Any, *, default_dir: Path, ha: bool) -> None:
     for name, text in [
         ("up", "start the stack in the background and print `export` lines"),
         ("down", "stop the recorded servers and remove the directory"),
@@ -144,27 +200,36 @@ def _parser() -> argparse.ArgumentParser:
     ]:
         command = commands.add_parser(name, help=text)
         command.add_argument(
-            "--dir", type=Path, default=Path(".devstack"), help="state dir (./.devstack)"
+            "--dir", type=Path, default=default_dir, help=f"state dir (./{default_dir})"
         )
-        if name == "up":
+        if name == "up" and ha:
+            command.add_argument(
+                "--instances", type=int, default=3, help="spoke serve instances (3)"
+            )
+        elif name == "up":
             for service in ("postgres", "redis", "s3"):
                 command.add_argument(
                     f"--no-{service}", action="store_true", help=f"do not start {service}"
                 )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     directory: Path = args.dir
+    command = args.ha_command if args.command == "ha" else args.command
     try:
-        if args.command == "up":
+        if args.command == "ha" and command == "up":
+            if args.instances < 1:
+                print("devstack: --instances must be at least 1", file=sys.stderr)
+                return 2
+            return cmd_ha_up(directory, instances=args.instances)
+        if command == "up":
             return cmd_up(
                 directory, postgres=not args.no_postgres, redis=not args.no_redis, s3=not args.no_s3
             )
-        if args.command == "down":
+        if command == "down":
             return cmd_down(directory)
-        if args.command == "status":
+        if command == "status":
             return cmd_status(directory)
         return cmd_env(directory)
     except DevstackError as exc:

@@ -89,10 +89,10 @@ class Cluster:
         return [*self.stack.servers(), *self.spoke_processes(), *filter(None, [self.nginx])]
 
     def env(self) -> dict[str, str]:
-        """The instances' settings, and ``SPOKE_URL`` for clients (the balancer)."""
+        """The instances' settings, and ``SPOKE_REGISTRY`` for clients (the balancer)."""
         env = dict(self.settings)
         if self.nginx is not None:
-            env["SPOKE_URL"] = self.nginx.url
+            env["SPOKE_REGISTRY"] = self.nginx.url
         return env
 
     def stop(self) -> None:

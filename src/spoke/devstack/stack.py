@@ -182,7 +182,9 @@ def _start_postgres(stack: Stack, replicas: int) -> None:
     primary = stack.postgres = PostgresServer("primary", root / "primary", free_port())
     primary.create(DATABASE)
     for i in range(1, replicas + 1):
-        replica = PostgresServer(f"replica-{i}", root / f"replica-{i}", free_port(), primary=primary)
+        replica = PostgresServer(
+            f"replica-{i}", root / f"replica-{i}", free_port(), primary=primary
+        )
         stack.postgres_replicas.append(replica)
         replica.create(DATABASE)
 
