@@ -41,6 +41,14 @@ def postgres_engine(
     dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
     async def connect() -> asyncpg.Connection:
+        try:
+            return await _connect()
+        except asyncpg.TargetServerAttributeNotMatched as exc:
+            # Every host answered, none as asked (a failover in progress: no primary yet).
+            # A connection error like any other, so the request answers 503, not 500.
+            raise ConnectionError(f"no PostgreSQL server accepts writes now: {exc}") from exc
+
+    async def _connect() -> asyncpg.Connection:
         return await asyncpg.connect(
             dsn,
             timeout=connect_timeout,
