@@ -188,6 +188,31 @@ class PostgresServer(SpawnedServer):
             alive=lambda: self.is_running,
         )
 
+    # -- failover --------------------------------------------------------------------
+    def promote(self) -> None:
+        """Make this replica a primary (``pg_promote`` waits until it accepts writes)."""
+        if self.query("SELECT pg_promote(true, 30)") != "t":
+            raise DevstackError(f"{self.name}: pg_promote did not finish")
+        self.primary = None
+
+    def follow(self, primary: PostgresServer) -> None:
+        """Stream from ``primary`` from now on (after a failover): its replication slot for
+        us, our ``primary_conninfo``, a reload; returns once streaming."""
+        slot = self.name.replace("-", "_")
+        exists = primary.query(
+            f"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"
+        )
+        if exists == "0":
+            primary.query(f"SELECT pg_create_physical_replication_slot('{slot}')")
+        conninfo = (
+            f"host={primary.host} port={primary.port} user={USER} application_name={self.name}"
+        )
+        self.query(f"ALTER SYSTEM SET primary_conninfo = '{conninfo}'")
+        self.query(f"ALTER SYSTEM SET primary_slot_name = '{slot}'")
+        self.query("SELECT pg_reload_conf()")
+        self.primary = primary
+        self.wait_streaming()
+
     # -- helpers ---------------------------------------------------------------------
     def _make_root(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
