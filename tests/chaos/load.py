@@ -19,6 +19,9 @@ CLIENT_TIMEOUT = 30.0
 # Push pacing: a few a second is steady traffic without saturating two cores.
 PUSH_INTERVAL = 0.2
 READ_INTERVAL = 0.02
+# A pinned version's metadata, one of its files, `latest`, the version list.
+READS = ("version", "file", "latest", "list")
+METADATA_READS = ("version", "latest", "list")
 COMMON = 'syntax = "proto3";\npackage chaos;\n\nmessage Common {\n  string id = 1;\n}\n'
 
 
@@ -26,7 +29,7 @@ COMMON = 'syntax = "proto3";\npackage chaos;\n\nmessage Common {\n  string id = 
 class Outcome:
     """One request: ``status`` is None when no HTTP answer came (connection error, timeout)."""
 
-    kind: str  # "push", "version" or "file"
+    kind: str  # "push", or one of READS
     started: float  # time.monotonic()
     seconds: float
     status: int | None
@@ -156,10 +159,14 @@ class SteadyLoad:
             return
         version, files = random.choice(versions)
         path = random.choice(list(files))
-        kind = random.choice(("version", "file"))
-        url = f"/modules/{self.module}/versions/{version}"
+        kind = random.choice(READS)
+        url = f"/modules/{self.module}/versions"
+        if kind in {"version", "file"}:
+            url += f"/{version}"
         if kind == "file":
             url += f"/files/{path}"
+        elif kind == "latest":
+            url += "/latest"
         started = time.monotonic()
         try:
             response = client.get(url)

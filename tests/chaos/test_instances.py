@@ -11,7 +11,7 @@ import pytest
 
 from spoke.devstack.cluster import Cluster
 from tests.chaos.conftest import finish, metric, poll
-from tests.chaos.load import SteadyLoad
+from tests.chaos.load import READS, SteadyLoad
 from tests.chaos.report import record
 
 pytestmark = pytest.mark.chaos
@@ -54,7 +54,7 @@ def test_all_instances_killed_then_restarted(cluster: Cluster, load: SteadyLoad)
     restart = time.monotonic()
     for instance in cluster.instances:
         instance.start()
-    back = load.wait_for_success(("push", "version", "file"), since=restart, within=60)
+    back = load.wait_for_success(("push", *READS), since=restart, within=60)
     failures = load.failures(fault)
     # While nothing runs nginx answers 502 at once; nothing else may go wrong.
     assert {o.status for o in failures} <= {502}, {(o.status, o.error) for o in failures}

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from spoke.config import Settings
 from spoke.devstack.stack import Stack
 from tests.functional.support import PROTO_A, assert_error, push
 from tests.ha.conftest import StartInstance, poll
@@ -83,6 +84,42 @@ async def test_replica_down_reads_fall_back_and_recover(
     for _ in range(5):
         assert (await reader.client.get("/modules/acme.r/versions")).status_code == 200
     assert reader.metric("spoke_db_replica_fallbacks_total") == before
+
+
+async def test_primary_down_reads_come_from_the_replica(
+    fault_stack: Stack, start_instance: StartInstance, settings: Settings
+) -> None:
+    """Expected: with the primary stopped, a push answers 503 at once; `latest` (which
+    normally asks the primary) and a version the replica does not have (normally confirmed
+    on the primary) are answered from the replica; all is normal once it is back."""
+    writer = await start_instance()
+    assert (await push(writer.client, "acme.p", "v1.0.0")).status_code == 201
+    reader = await start_instance()  # nothing cached: every answer comes from a database
+    assert settings.postgres_url is not None
+    database = settings.postgres_url.rsplit("/", 1)[1]
+    primary = fault_stack.postgres
+    assert primary is not None
+    replica = fault_stack.postgres_replicas[0]
+    await poll(
+        lambda: asyncio.to_thread(
+            lambda: replica.query("SELECT count(*) FROM versions", database=database) == "1"
+        ),
+        within=10,
+        what="the replica to replay the push",
+    )
+    primary.stop()
+    try:
+        started = time.monotonic()
+        failed = await push(writer.client, "acme.p", "v1.0.1")
+        assert time.monotonic() - started < 2.0
+        assert_error(failed, 503, "metadata_unavailable")
+        latest = await reader.client.get("/modules/acme.p/versions/latest")
+        assert latest.status_code == 200 and latest.json()["version"] == "v1.0.0"
+        missing = await reader.client.get("/modules/acme.p/versions/v9.9.9")
+        assert_error(missing, 404, "version_not_found")
+    finally:
+        primary.start()
+    assert (await push(writer.client, "acme.p", "v1.0.1")).status_code == 201
 
 
 async def test_s3_down_metadata_still_served_files_503(

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -44,6 +45,8 @@ from spoke.storage.metadata.schema import (
     versions,
 )
 from spoke.telemetry.metrics import DatabaseMetrics
+
+log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 # Failures that say "this server is not answering", as opposed to a bad query.
@@ -115,23 +118,31 @@ class SqlMetadataStore:
 
         A request that wrote reads its writes from the primary. A replica that fails is
         marked unhealthy and the read runs again on the primary. A replica's "not found"
-        is confirmed on the primary: the row may be newer than the replica's replay.
+        is confirmed on the primary: the row may be newer than the replica's replay; when
+        the primary is unreachable (a failover) the replica's answer stands, as nothing
+        newer can be written meanwhile.
         """
         replica = None
+        not_found: ModuleNotFound | VersionNotFound | None = None
         if self._replicas is not None and not wrote_in_this_scope():
             replica = self._replicas.pick()
         if replica is not None:
             try:
                 async with replica.engine.connect() as conn:
                     return await query(conn)
-            except (ModuleNotFound, VersionNotFound):
-                pass
+            except (ModuleNotFound, VersionNotFound) as exc:
+                not_found = exc
             except (DBAPIError, *_UNREACHABLE) as exc:
                 if isinstance(exc, IntegrityError):
                     raise
                 self._replicas.mark_unhealthy(replica, exc)  # type: ignore[union-attr]
-        async with _driver_errors(), self._engine.connect() as conn:
-            return await query(conn)
+        try:
+            async with _driver_errors(), self._engine.connect() as conn:
+                return await query(conn)
+        except MetadataUnavailable:
+            if not_found is not None:
+                raise not_found from None
+            raise
 
     # modules
 
@@ -357,18 +368,30 @@ class SqlMetadataStore:
         )
 
     async def latest_version(self, module: str) -> str:
-        # Always the primary: `latest` moves, and a lagging replica's answer would be
-        # cached as if it were current.
-        async with _driver_errors(), self._engine.connect() as conn:
-            module_id = await self._module_id(conn, module)
-            row = (
-                await conn.execute(
-                    sa.select(versions.c.version)
-                    .where(versions.c.module_id == module_id, versions.c.deleted_at.is_(None))
-                    .order_by(versions.c.prerelease, versions.c.sort_key.desc())
-                    .limit(1)
-                )
-            ).first()
+        # The primary: `latest` moves, and a lagging replica's answer would be cached as if
+        # it were current. Without a primary (a failover) nothing moves it, so a replica's
+        # answer is the best there is, and better than an error.
+        try:
+            async with _driver_errors(), self._engine.connect() as conn:
+                return await self._latest(conn, module)
+        except MetadataUnavailable:
+            replica = self._replicas.pick() if self._replicas is not None else None
+            if replica is None:
+                raise
+            log.warning("primary unreachable: latest read from a replica", module=module)
+            async with _driver_errors(), replica.engine.connect() as conn:
+                return await self._latest(conn, module)
+
+    async def _latest(self, conn: AsyncConnection, module: str) -> str:
+        module_id = await self._module_id(conn, module)
+        row = (
+            await conn.execute(
+                sa.select(versions.c.version)
+                .where(versions.c.module_id == module_id, versions.c.deleted_at.is_(None))
+                .order_by(versions.c.prerelease, versions.c.sort_key.desc())
+                .limit(1)
+            )
+        ).first()
         if row is None:
             raise VersionNotFound(module, "latest")
         return str(row.version)
