@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./spoke-data")
     log_level: str = "info"
 
+    # Shutdown on SIGTERM: readiness fails at once, the API keeps serving for
+    # `shutdown_delay` seconds (long enough for a load balancer polling readiness to stop
+    # sending traffic), then closes its listener and gives requests in flight
+    # `shutdown_timeout` seconds to finish.
+    shutdown_delay: float = Field(default=0.0, ge=0)
+    shutdown_timeout: float = Field(default=30.0, gt=0)
+
     # Production backends: each one set replaces its embedded default.
     postgres_url: str | None = None
     postgres_replica_urls: str = ""

@@ -30,8 +30,13 @@ WARM_UP_VERSIONS = 5
 def cluster(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Cluster]:
-    extra: dict[str, str] | None = getattr(request.module, "CLUSTER_SETTINGS", None)
-    with running_cluster(tmp_path_factory.mktemp("cluster"), extra=extra) as started:
+    """The module's cluster; ``CLUSTER_SETTINGS`` in a module adds settings (a mapping, or
+    a function of a scratch directory returning one)."""
+    workdir = tmp_path_factory.mktemp("cluster")
+    extra = getattr(request.module, "CLUSTER_SETTINGS", None)
+    if callable(extra):
+        extra = extra(workdir / "scratch")
+    with running_cluster(workdir, extra=extra) as started:
         yield started
 
 

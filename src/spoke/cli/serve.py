@@ -1,4 +1,18 @@
-"""``spoke serve``: the API listener and the ops listener, in one process and one event loop."""
+"""``spoke serve``: the API listener and the ops listener, in one process and one event loop.
+
+Shutdown runs in phases, so that a load balancer which polls readiness (Kubernetes) stops
+sending traffic before the listener goes away:
+
+1. the first SIGTERM or SIGINT turns readiness false at once, while the API keeps serving
+   for ``SPOKE_SHUTDOWN_DELAY`` seconds;
+2. then the API closes its listener and gives the requests in flight up to
+   ``SPOKE_SHUTDOWN_TIMEOUT`` seconds to finish (those still running after it are
+   cancelled), and closes the backends;
+3. then the ops listener stops, so the failing readiness stays observable until the end.
+
+A second signal at any point exits at once. The exit status is 0 in every case: the log
+says whether the drain was clean.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +20,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Iterator
+from typing import cast
 
 import structlog
 import uvicorn
@@ -19,14 +34,33 @@ from spoke.ops.metrics import new_registry
 
 log = structlog.get_logger(__name__)
 
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
 
 class _Server(uvicorn.Server):
     """A uvicorn server that leaves signal handling to ``serve``: two servers share one
-    process, and a SIGTERM must stop both and exit 0."""
+    process, and a SIGTERM must stop both, in order, and exit 0."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def api_server(settings: Settings, health: Health, registry: CollectorRegistry) -> uvicorn.Server:
+    """The API listener on ``SPOKE_HOST:SPOKE_PORT``."""
+    return _Server(
+        uvicorn.Config(
+            create_app(settings, health=health, registry=registry),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,  # RequestContext writes the access log
+            server_header=False,
+            # Annotated `int` by uvicorn, but only ever handed to asyncio.wait_for, which
+            # takes any number of seconds: keep the fraction the operator asked for.
+            timeout_graceful_shutdown=cast(int, settings.shutdown_timeout),
+        )
+    )
 
 
 def ops_server(settings: Settings, health: Health, registry: CollectorRegistry) -> uvicorn.Server:
@@ -45,31 +79,43 @@ def ops_server(settings: Settings, health: Health, registry: CollectorRegistry) 
 
 
 async def serve(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM, then drain the API, then stop the ops listener."""
+    """Run until SIGINT or SIGTERM, then shut down in the phases of the module docstring."""
     health = Health()
     registry = new_registry()
-    api = _Server(
-        uvicorn.Config(
-            create_app(settings, health=health, registry=registry),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,  # RequestContext writes the access log
-            server_header=False,
-            timeout_graceful_shutdown=30,
-        )
-    )
+    api = api_server(settings, health, registry)
     ops = ops_server(settings, health, registry)
+    loop = asyncio.get_running_loop()
+    signalled = False
+    close_timer: asyncio.TimerHandle | None = None
 
-    def stop() -> None:
-        if api.should_exit:
-            api.force_exit = True
-        health.stopping = True
+    def close_listener() -> None:
+        log.info(
+            "draining",
+            in_flight=len(api.server_state.tasks),
+            timeout=settings.shutdown_timeout,
+        )
         api.should_exit = True
 
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop)
+    def on_signal(sig: signal.Signals) -> None:
+        nonlocal signalled, close_timer
+        if signalled:
+            # The operator (or the orchestrator's second signal) will not wait any longer.
+            log.warning("forced exit", signal=sig.name)
+            if close_timer is not None:
+                close_timer.cancel()
+            api.force_exit = ops.force_exit = True
+            api.should_exit = True
+            return
+        signalled = True
+        health.stopping = True  # /health/ready answers 503 from now on
+        # Before start-up finished readiness was never true: no balancer sends traffic
+        # here, so there is nothing to wait out.
+        delay = settings.shutdown_delay if health.started else 0.0
+        log.info("shutdown requested", signal=sig.name, delay=delay)
+        close_timer = loop.call_later(delay, close_listener)
+
+    for sig in _SIGNALS:
+        loop.add_signal_handler(sig, on_signal, sig)
     ops_task = asyncio.create_task(ops.serve())
     log.info(
         "listening",
@@ -78,8 +124,12 @@ async def serve(settings: Settings) -> None:
     )
     try:
         await api.serve()
+        log.info("api stopped", forced=api.force_exit)
     finally:
+        if close_timer is not None:
+            close_timer.cancel()  # the API may have stopped on its own, during the delay
         ops.should_exit = True
         await ops_task
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _SIGNALS:
             loop.remove_signal_handler(sig)
+        log.info("stopped")

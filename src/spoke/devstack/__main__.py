@@ -71,7 +71,8 @@ def _stop_recorded(state: dict[str, Any]) -> list[str]:
 
 
 class _Started(Protocol):
-    workdir: Path
+    @property
+    def workdir(self) -> Path: ...
 
     def describe(self) -> dict[str, Any]: ...
     def env(self) -> dict[str, str]: ...

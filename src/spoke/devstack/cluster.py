@@ -71,11 +71,13 @@ class Cluster:
             raise DevstackError("the cluster has no balancer")
         return self.nginx.url
 
-    def add_worker(self) -> SprocketWorker:
-        """Start one more Sprocket worker."""
+    def add_worker(self, extra: Mapping[str, str] | None = None) -> SprocketWorker:
+        """Start one more Sprocket worker (``extra``: settings of its own)."""
         n = len(self.workers) + 1
         worker = SprocketWorker(
-            f"sprocket-{n}", self.workdir / "spoke" / f"sprocket-{n}", self.settings
+            f"sprocket-{n}",
+            self.workdir / "spoke" / f"sprocket-{n}",
+            {**self.settings, **(extra or {})},
         )
         self.workers.append(worker)
         worker.start()

