@@ -43,8 +43,8 @@ class BackupService:
         """Dump, compress and upload; then keep only the newest ``keep`` backups."""
         if keep is not None and keep < 1:
             raise InvalidArgument("--keep must be at least 1")
-        counts = await self._source.counts()
-        data = gzip.compress(await self._source.dump(), compresslevel=6)
+        sql, counts = await self._source.dump()
+        data = gzip.compress(sql, compresslevel=6)
         name = "spoke-backup-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         await self._blobs.put(f"backups/{name}.sql.gz", data)
         await self._blobs.put(f"backups/{name}.json", json.dumps({"counts": counts}).encode())

@@ -26,7 +26,10 @@ class MetadataUnavailable(Unavailable):
 class DatabaseDump(Protocol):
     """Whole-database dumps, for backups (``dumps.DatabaseDumps`` implements it)."""
 
-    async def dump(self) -> bytes: ...
+    async def dump(self) -> tuple[bytes, dict[str, int]]:
+        """The whole database as SQL, and its row counts, from one snapshot: writes that
+        land meanwhile are in neither."""
+        ...
 
     async def load(self, sql: bytes) -> None:
         """Load a dump into this database, which must be empty."""

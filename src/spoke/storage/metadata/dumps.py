@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spoke.config import Settings
 from spoke.domain.errors import InvalidArgument, Unavailable
@@ -47,17 +48,44 @@ class DatabaseDumps:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def dump(self) -> bytes:
+    async def dump(self) -> tuple[bytes, dict[str, int]]:
         if self._settings.postgres_url:
-            url = _libpq(self._settings.postgres_url)
-            return await _run([_tool("pg_dump"), "--format=plain", "--no-owner", "--dbname", url])
+            return await self._pg_dump(_libpq(self._settings.postgres_url))
         path = self._settings.sqlite_path
 
-        def dump() -> bytes:
-            with sqlite3.connect(path) as conn:
-                return "\n".join(conn.iterdump()).encode()
+        def dump() -> tuple[bytes, dict[str, int]]:
+            conn = sqlite3.connect(path, isolation_level=None)
+            try:
+                conn.execute("BEGIN")  # one read snapshot (WAL) for the counts and the dump
+                counts = {
+                    table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 - our table names
+                    for table in COUNTED
+                }
+                sql = "\n".join(conn.iterdump()).encode()
+                conn.execute("ROLLBACK")
+                return sql, counts
+            finally:
+                conn.close()
 
         return await asyncio.to_thread(dump)
+
+    async def _pg_dump(self, url: str) -> tuple[bytes, dict[str, int]]:
+        """Count in a repeatable-read transaction, export its snapshot, and have pg_dump
+        read that very snapshot while the transaction stays open."""
+        store = open_metadata(self._settings)
+        try:
+            async with store.engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+                async with conn.begin():
+                    snapshot = (
+                        await conn.execute(sa.text("SELECT pg_export_snapshot()"))
+                    ).scalar_one()
+                    counts = await _count(conn)
+                    argv = [_tool("pg_dump"), "--format=plain", "--no-owner"]
+                    sql = await _run([*argv, f"--snapshot={snapshot}", "--dbname", url])
+                    return sql, counts
+        finally:
+            await store.close()
 
     async def load(self, sql: bytes) -> None:
         """Load a dump into the database, which must be empty."""
@@ -84,16 +112,7 @@ class DatabaseDumps:
         store = open_metadata(self._settings)
         try:
             async with store.engine.connect() as conn:
-                return {
-                    table: int(
-                        (
-                            await conn.execute(
-                                sa.select(sa.func.count()).select_from(sa.table(table))
-                            )
-                        ).scalar_one()
-                    )
-                    for table in COUNTED
-                }
+                return await _count(conn)
         finally:
             await store.close()
 
@@ -106,3 +125,11 @@ class DatabaseDumps:
                 return [row.object_key for row in rows]
         finally:
             await store.close()
+
+
+async def _count(conn: AsyncConnection) -> dict[str, int]:
+    counts = {}
+    for table in COUNTED:
+        query = sa.select(sa.func.count()).select_from(sa.table(table))
+        counts[table] = int((await conn.execute(query)).scalar_one())
+    return counts
