@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -87,11 +88,14 @@ def metric(ops_url: str, name: str, **labels: str) -> float:
     )
 
 
-def ready(ops_url: str) -> bool:
+def readiness(ops_url: str) -> tuple[int, dict[str, Any]]:
+    """/health/ready's status code and body (0 and {} when nothing answered)."""
     try:
-        return httpx.get(f"{ops_url}/health/ready", timeout=5).status_code == 200
+        response = httpx.get(f"{ops_url}/health/ready", timeout=5)
     except httpx.HTTPError:
-        return False
+        return 0, {}
+    body: dict[str, Any] = response.json()
+    return response.status_code, body
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -73,7 +73,7 @@ async def test_probes_follow_the_lifecycle(
     assert (await ops.get("/health/live")).status_code == 200
 
 
-async def test_ready_fails_when_a_backend_is_down(
+async def test_a_shared_backend_down_degrades_readiness(
     tmp_path: Path,
     health: Health,
     registry,
@@ -81,10 +81,16 @@ async def test_ready_fails_when_a_backend_is_down(
 ) -> None:
     app = api_app(tmp_path, health, registry, cache=DownCache())
     async with app.router.lifespan_context(app):
+        # Requests are still served (fail open): the balancer keeps the instance.
         ready = await ops.get("/health/ready")
-        assert ready.status_code == 503
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "degraded"
         assert ready.json()["checks"]["cache"] == "connection refused"
         assert ready.json()["checks"]["metadata"] == "ok"
+        metrics = (await ops.get("/metrics")).text
+        assert 'spoke_backend_up{backend="cache"} 0.0' in metrics
+        assert 'spoke_backend_up{backend="metadata"} 1.0' in metrics
+        assert "spoke_ready 1.0" in metrics
 
 
 async def test_metrics_count_requests_by_route_and_status(

@@ -89,9 +89,11 @@ def create_app(
             app.state.access = runtime.access
             app.state.audit = backends.audit
             await check_access_configuration(settings, runtime.access)
-            health.add_check("metadata", backends.metadata.ping)
-            health.add_check("blobs", backends.blobs.ping)
-            health.add_check("cache", backends.cache.ping)
+            # Critical only what leaves this instance nothing to serve: the primary when
+            # no replica serves reads. The rest degrade (see spoke.ops.health).
+            health.add_check("metadata", backends.metadata.ping, critical=not settings.replica_urls)
+            health.add_check("blobs", backends.blobs.ping, critical=False)
+            health.add_check("cache", backends.cache.ping, critical=False)
             health.started = True
             protoc_version = await runtime.protoc.version()
             build_info.set(protoc=protoc_version.removeprefix("libprotoc "))

@@ -6,16 +6,30 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
-from spoke.ops.health import Health
+from spoke.ops.health import Health, Readiness
 
 
 def create_ops_app(health: Health, registry: CollectorRegistry) -> FastAPI:
     app = FastAPI(title="Spoke ops", docs_url=None, redoc_url=None, openapi_url=None)
     ready_gauge = Gauge(
         "spoke_ready",
-        "1 while every backend answers (what /health/ready reports), else 0.",
+        "1 while this instance should get traffic (what /health/ready reports), else 0.",
         registry=registry,
     )
+    backend_up = Gauge(
+        "spoke_backend_up",
+        "1 while the backend answers this instance's health check, else 0.",
+        ["backend"],
+        registry=registry,
+    )
+
+    async def evaluate() -> Readiness:
+        readiness = await health.readiness()
+        ready_gauge.set(1 if readiness.ready else 0)
+        for name, state in readiness.checks.items():
+            if name in health.backends:
+                backend_up.labels(name).set(1 if state == "ok" else 0)
+        return readiness
 
     @app.get("/health/live")
     async def live() -> Response:
@@ -30,19 +44,19 @@ def create_ops_app(health: Health, registry: CollectorRegistry) -> FastAPI:
 
     @app.get("/health/ready")
     async def ready() -> Response:
-        """Every configured backend answers: send traffic here."""
-        ok, checks = await health.readiness()
-        ready_gauge.set(1 if ok else 0)
+        """Send traffic here (200): started, not stopping, and every critical backend
+        answers. ``status`` is ``degraded`` when a backend the instance can do without
+        (the cache, the bucket, the primary while replicas serve reads) does not."""
+        readiness = await evaluate()
         return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": checks},
-            status_code=200 if ok else 503,
+            {"status": readiness.status, "checks": readiness.checks},
+            status_code=200 if readiness.ready else 503,
         )
 
     @app.get("/metrics")
     async def metrics() -> Response:
         # Readiness as of this scrape, for alerts (Prometheus scrapes every few seconds).
-        ok, _ = await health.readiness()
-        ready_gauge.set(1 if ok else 0)
+        await evaluate()
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

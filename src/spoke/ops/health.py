@@ -1,11 +1,35 @@
-"""Liveness, readiness and start-up state, shared by the API's lifespan and the ops app."""
+"""Liveness, readiness and start-up state, shared by the API's lifespan and the ops app.
+
+Readiness answers one question for a balancer: should this instance get traffic? A backend
+every instance shares (Redis, the bucket, the primary when replicas serve reads) failing
+does not make one instance worse than another: taking them all out of rotation would turn
+a partial outage (reads still served) into a total one. So only *critical* checks decide
+readiness; the others make it ``degraded``, reported in the body and as
+``spoke_backend_up`` for alerts.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 Check = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    #: Ready, but a non-critical backend does not answer.
+    degraded: bool = False
+    #: Each check's state: "ok", or what went wrong.
+    checks: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        if not self.ready:
+            return "unavailable"
+        return "degraded" if self.degraded else "ok"
 
 
 class Health:
@@ -15,30 +39,38 @@ class Health:
     def __init__(self, *, timeout: float = 2.0) -> None:
         self.started = False
         self.stopping = False
-        self._checks: dict[str, Check] = {}
+        self._checks: dict[str, tuple[Check, bool]] = {}
         self._timeout = timeout
 
-    def add_check(self, name: str, check: Check) -> None:
-        self._checks[name] = check
+    def add_check(self, name: str, check: Check, *, critical: bool = True) -> None:
+        """A non-critical check that fails degrades readiness instead of failing it."""
+        self._checks[name] = (check, critical)
+
+    @property
+    def backends(self) -> list[str]:
+        """The names of the registered checks."""
+        return list(self._checks)
 
     def clear_checks(self) -> None:
         self._checks.clear()
 
-    async def readiness(self) -> tuple[bool, dict[str, str]]:
+    async def readiness(self) -> Readiness:
         if not self.started:
-            return False, {"startup": "not finished"}
+            return Readiness(False, checks={"startup": "not finished"})
         if self.stopping:
-            return False, {"shutdown": "in progress"}
+            return Readiness(False, checks={"shutdown": "in progress"})
         names = list(self._checks)
         results = await asyncio.gather(
-            *(asyncio.wait_for(self._checks[n](), self._timeout) for n in names),
+            *(asyncio.wait_for(self._checks[n][0](), self._timeout) for n in names),
             return_exceptions=True,
         )
         report = {
             name: "ok" if result is None else _describe(result)
             for name, result in zip(names, results, strict=True)
         }
-        return all(v == "ok" for v in report.values()), report
+        failing = {name for name, state in report.items() if state != "ok"}
+        critical = {name for name in failing if self._checks[name][1]}
+        return Readiness(not critical, degraded=bool(failing - critical), checks=report)
 
 
 def _describe(error: BaseException) -> str:
