@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     postgres_max_conns: int = Field(default=20, ge=1)
     postgres_connect_timeout: float = Field(default=10.0, gt=0)
     postgres_query_timeout: float = Field(default=30.0, gt=0)
+    # A read on a replica: past it the replica counts as unhealthy and the primary answers.
+    postgres_replica_timeout: float = Field(default=5.0, gt=0)
 
     s3_endpoint: str | None = None
     s3_bucket: str = "spoke"

@@ -137,6 +137,22 @@ def terminate(
             time.sleep(POLL_INTERVAL)
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every live descendant, parents first (from /proc's children lists).
+
+    Signalling a process group is not enough for every server: PostgreSQL's backends each
+    call setsid(), so they are in groups of their own.
+    """
+    tree, queue = [], [pid]
+    while queue:
+        current = queue.pop(0)
+        tree.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                queue += [int(child) for child in (task / "children").read_text().split()]
+    return tree
+
+
 def spawn(
     argv: Sequence[str],
     *,
@@ -258,6 +274,21 @@ class SpawnedServer:
                 timeout=self.stop_timeout,
                 popen=self._popen,
             )
+
+    def pause(self) -> None:
+        """SIGSTOP the server and every process it started: connections stay open and
+        nothing answers, as behind a network partition (for fault-injection tests)."""
+        if self._popen is not None:
+            for pid in process_tree(self._popen.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT what :meth:`pause` stopped."""
+        if self._popen is not None:
+            for pid in process_tree(self._popen.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
 
     def kill(self) -> None:
         """SIGKILL the process group at once (a crash, for fault-injection tests)."""

@@ -60,6 +60,7 @@ def _metadata(settings: Settings, metrics: StorageMetrics | None) -> SqlMetadata
             pool_size=settings.postgres_max_conns,
             connect_timeout=settings.postgres_connect_timeout,
             query_timeout=settings.postgres_query_timeout,
+            replica_timeout=settings.postgres_replica_timeout,
             metrics=metrics.database if metrics else None,
         )
     return SqlMetadataStore.sqlite(settings.sqlite_path)

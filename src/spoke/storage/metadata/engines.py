@@ -34,7 +34,12 @@ def sqlite_engine(path: Path) -> AsyncEngine:
 
 
 def postgres_engine(
-    url: str, *, pool_size: int, connect_timeout: float, query_timeout: float
+    url: str,
+    *,
+    pool_size: int,
+    connect_timeout: float,
+    query_timeout: float,
+    client_margin: float = 5.0,
 ) -> AsyncEngine:
     """An asyncpg pool. The URL goes to asyncpg untouched, so everything libpq-style it
     carries works: several hosts, ``target_session_attrs=read-write``, ``sslmode``."""
@@ -53,7 +58,8 @@ def postgres_engine(
             dsn,
             timeout=connect_timeout,
             # The server cancels a runaway statement; the client gives up a little later.
-            command_timeout=query_timeout + 5,
+            # (Also what a server that hangs, partitioned or paused, costs a call.)
+            command_timeout=query_timeout + client_margin,
             server_settings={
                 "statement_timeout": str(int(query_timeout * 1000)),
                 "application_name": "spoke",

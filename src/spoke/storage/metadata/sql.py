@@ -83,6 +83,7 @@ class SqlMetadataStore:
         pool_size: int = 20,
         connect_timeout: float = 10.0,
         query_timeout: float = 30.0,
+        replica_timeout: float = 5.0,
         metrics: DatabaseMetrics | None = None,
     ) -> SqlMetadataStore:
         primary = postgres_engine(
@@ -97,9 +98,11 @@ class SqlMetadataStore:
                         postgres_engine(
                             replica,
                             pool_size=pool_size,
-                            # A dead replica must cost little before reads fall back.
+                            # A dead or hung replica must cost little before reads
+                            # fall back to the primary: reads are small and quick.
                             connect_timeout=min(connect_timeout, 2.0),
-                            query_timeout=query_timeout,
+                            query_timeout=replica_timeout,
+                            client_margin=0.5,
                         ),
                     )
                     for replica in replica_urls
