@@ -55,5 +55,11 @@ def table(rows: list[Row]) -> str:
         "time to recovery",
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in sorted(rows, key=_order)]
     return "\n".join(lines) + "\n"
+
+
+def _order(row: Row) -> str:
+    """Numbered scenarios first, in their order (single digits: text order is number
+    order), then the rest."""
+    return row.failure

@@ -157,6 +157,8 @@ def start_cluster(
     ensure_debian_packages(["nginx"])
     start_stack(cluster.stack, postgres_replicas=POSTGRES_REPLICAS)
     stack = cluster.stack
+    assert stack.postgres is not None
+    stack.postgres.require_synchronous_standby(stack.postgres_replicas)
     cluster.settings = {
         **stack.env(),
         "SPOKE_POSTGRES_URL": stack.failover_postgres_url(),

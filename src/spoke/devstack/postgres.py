@@ -189,6 +189,28 @@ class PostgresServer(SpawnedServer):
         )
 
     # -- failover --------------------------------------------------------------------
+    def require_synchronous_standby(self, replicas: Sequence[PostgresServer]) -> None:
+        """A commit returns once any one of ``replicas`` has it on disk (``ANY 1``): a
+        crash of this primary then loses nothing that was acknowledged, if the most
+        advanced replica is the one promoted (:meth:`replay_position`). A replica names
+        itself by its ``cluster_name``."""
+        names = ", ".join(f'"{replica.name}"' for replica in replicas)
+        self.query(f"ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 ({names})'")
+        self.query("SELECT pg_reload_conf()")
+        wait_until(
+            lambda: (
+                self.query("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'quorum'")
+                == str(len(replicas))
+            ),
+            timeout=START_TIMEOUT,
+            what=f"{self.name}: replicas in the synchronous quorum",
+            log=self.log_path,
+        )
+
+    def replay_position(self) -> int:
+        """How far this replica has replayed the WAL (bytes): promote the furthest."""
+        return int(self.query("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint"))
+
     def promote(self) -> None:
         """Make this replica a primary (``pg_promote`` waits until it accepts writes)."""
         if self.query("SELECT pg_promote(true, 30)") != "t":
