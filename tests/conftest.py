@@ -18,3 +18,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """
     with running_stack(tmp_path_factory.mktemp("stack")) as started:
         yield started
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How often our breaking and lint checks agree with buf (the differential tests)."""
+    from tests.agreement import summary
+
+    lines = summary()
+    if lines:
+        terminalreporter.section("agreement with buf")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,0 +1,91 @@
+"""The ``breaking:`` section of a v2 ``buf.yaml``: which rules (``use``, ``except``) and
+where not to apply them (``ignore``, ``ignore_only``, ``ignore_unstable_packages``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from spoke.domain.breaking.rules import CATEGORIES, DEFAULT_CATEGORY, RULES, rules_in
+
+_KEYS = {"use", "except", "ignore", "ignore_only", "ignore_unstable_packages", "disable_builtin"}
+# buf's unstable package versions: v1alpha1, v1beta, v2test, v1p1beta1, ...
+_UNSTABLE = re.compile(r"^v\d+(?:p\d+)?(?:alpha|beta|test)\w*$")
+
+
+def _expand(items: list[str], where: str) -> set[str]:
+    rules: set[str] = set()
+    for item in items:
+        if item in CATEGORIES:
+            rules |= rules_in(item)
+        elif item in RULES:
+            rules.add(item)
+        else:
+            raise ValueError(f"breaking.{where}: {item!r} is not a breaking rule or category")
+    return rules
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"breaking.{where} must be a list of strings")
+    return list(value)
+
+
+def _clean_path(path: str, where: str) -> str:
+    cleaned = path.strip().strip("/")
+    if not cleaned or cleaned.startswith("..") or "/../" in f"/{cleaned}/":
+        raise ValueError(f"breaking.{where}: {path!r} is not a path inside the module")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class BreakingConfig:
+    rules: frozenset[str] = field(default_factory=lambda: frozenset(rules_in(DEFAULT_CATEGORY)))
+    ignore: tuple[str, ...] = ()
+    ignore_only: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ignore_unstable_packages: bool = False
+
+    @classmethod
+    def parse(cls, section: Mapping[str, Any] | None) -> BreakingConfig:
+        """From the ``breaking:`` mapping (as YAML or JSON gives it); raises ValueError
+        naming the offending key or value."""
+        section = dict(section or {})
+        unknown = set(section) - _KEYS
+        if unknown:
+            raise ValueError(f"breaking: unknown keys {sorted(unknown)}")
+        use = _expand(_strings(section.get("use", [DEFAULT_CATEGORY]), "use"), "use")
+        use -= _expand(_strings(section.get("except", []), "except"), "except")
+        ignore = tuple(
+            _clean_path(p, "ignore") for p in _strings(section.get("ignore", []), "ignore")
+        )
+        only_section = section.get("ignore_only", {}) or {}
+        if not isinstance(only_section, Mapping):
+            raise ValueError("breaking.ignore_only must map rule IDs or categories to paths")
+        ignore_only: dict[str, tuple[str, ...]] = {}
+        for key, paths in only_section.items():
+            where = f"ignore_only.{key}"
+            for rule in _expand([str(key)], "ignore_only"):
+                ignore_only[rule] = ignore_only.get(rule, ()) + tuple(
+                    _clean_path(p, where) for p in _strings(paths, where)
+                )
+        unstable = section.get("ignore_unstable_packages", False)
+        if not isinstance(unstable, bool):
+            raise ValueError("breaking.ignore_unstable_packages must be true or false")
+        return cls(frozenset(use), ignore, ignore_only, unstable)
+
+    def ignores(self, rule: str, paths: list[str], packages: list[str]) -> bool:
+        """Whether a finding of ``rule`` on these files (new and old side) is ignored."""
+        for path in paths:
+            if _under(path, self.ignore) or _under(path, self.ignore_only.get(rule, ())):
+                return True
+        return self.ignore_unstable_packages and any(is_unstable(p) for p in packages)
+
+
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    return any(path == root or path.startswith(root + "/") for root in roots)
+
+
+def is_unstable(package: str) -> bool:
+    return any(_UNSTABLE.match(part) for part in package.split(".")) if package else False
