@@ -30,6 +30,7 @@ PURE_STDLIB = {
     "operator",
     "re",
     "string",
+    "struct",  # packing numbers: no I/O
     "types",
     "typing",
     "unicodedata",

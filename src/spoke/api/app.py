@@ -23,16 +23,20 @@ from spoke.api.hot_reads import HotReads, ResponseCache
 from spoke.api.request_context import RequestContext
 from spoke.api.routers import api_keys, compile, files, modules, versions
 from spoke.api.routers import audit as audit_router
+from spoke.api.routers import dependencies as dependencies_router
+from spoke.api.routers import governance as governance_router
 from spoke.config import Settings
 from spoke.ops.health import Health
 from spoke.ops.metrics import BuildInfo, HttpMetrics, MetricsMiddleware, new_registry
 from spoke.ratelimit import RateLimit, RateLimiter
+from spoke.services.graph import DependencyGraph
 from spoke.storage.audit import AuditLog
 from spoke.storage.blobs import BlobStore
 from spoke.storage.cache import Cache
 from spoke.storage.factory import Backends, open_backends
 from spoke.storage.keys import KeyStore
 from spoke.storage.metadata import MetadataStore
+from spoke.storage.policies import PolicyStore
 from spoke.storage.queue import CompileQueue
 from spoke.telemetry.metrics import RateLimitMetrics, StorageMetrics
 from spoke.telemetry.tracing import instrument_app
@@ -49,6 +53,7 @@ def create_app(
     queue: CompileQueue | None = None,
     keys: KeyStore | None = None,
     audit: AuditLog | None = None,
+    policies: PolicyStore | None = None,
     health: Health | None = None,
     registry: CollectorRegistry | None = None,
 ) -> FastAPI:
@@ -68,7 +73,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned: Backends | None = None
-        given = (metadata, blobs, cache, queue, keys, audit)
+        given = (metadata, blobs, cache, queue, keys, audit, policies)
         if any(backend is None for backend in given):
             owned = await open_backends(settings, metrics=storage_metrics)
             backends = Backends(
@@ -78,6 +83,7 @@ def create_app(
                 queue=owned.queue if queue is None else queue,
                 keys=owned.keys if keys is None else keys,
                 audit=owned.audit if audit is None else audit,
+                policies=owned.policies if policies is None else policies,
             )
         else:
             backends = Backends(*given)  # type: ignore[arg-type]
@@ -86,6 +92,9 @@ def create_app(
                 settings, backends, storage_metrics=storage_metrics, registry=registry
             )
             app.state.services = runtime.services
+            app.state.dependency_graph = DependencyGraph(
+                backends.metadata, backends.blobs, runtime.services.reader
+            )
             app.state.access = runtime.access
             app.state.audit = backends.audit
             await check_access_configuration(settings, runtime.access)
@@ -141,10 +150,12 @@ def create_app(
     app.state.response_cache = response_cache
     app.include_router(modules.router)
     app.include_router(versions.router)
+    app.include_router(dependencies_router.router)
     app.include_router(files.router)
     app.include_router(compile.router)
     app.include_router(api_keys.router)
     app.include_router(audit_router.router)
+    app.include_router(governance_router.router)
     # At request time, outermost first: ids and logs, metrics, rate limits, input guards,
     # then the precomputed answers to immutable reads, then FastAPI's routing.
     app.add_middleware(AuditTrail)

@@ -26,9 +26,11 @@ from spoke.compile.protoc import Protoc, default_scratch_dir, locate_protoc
 from spoke.config import Settings
 from spoke.services.compile import CompileOptions, CompileService
 from spoke.services.deletion import DeletionService
+from spoke.services.governance import GovernanceService
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushLimits, PushService
+from spoke.services.schemas import SchemaCompiler
 from spoke.services.sprocket import Sprocket
 from spoke.services.versions import VersionReader
 from spoke.storage.cache.memory import MemoryCache
@@ -121,6 +123,13 @@ async def build_runtime(
         options=options,
         metrics=compile_metrics,
     )
+    governance = GovernanceService(
+        backends.metadata,
+        backends.policies,
+        SchemaCompiler(
+            reader, backends.blobs, protoc, backends.cache, prefix=settings.cache_prefix
+        ),
+    )
     push = PushService(
         backends.metadata,
         backends.blobs,
@@ -128,6 +137,7 @@ async def build_runtime(
         protoc,
         PushLimits(max_file_size=settings.max_file_size, max_files=settings.max_files),
         on_stored=compiler.enqueue,
+        governance=governance,
     )
     services = Services(
         modules=ModuleService(backends.metadata),
@@ -136,6 +146,7 @@ async def build_runtime(
         compile=compiler,
         deletion=DeletionService(backends.metadata, backends.blobs, reader),
         reader=reader,
+        governance=governance,
     )
     sprocket = Sprocket(
         compiler,

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from spoke.services.compile import CompileService
 from spoke.services.deletion import DeletionService
+from spoke.services.governance import GovernanceService
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushService
@@ -23,6 +24,7 @@ class Services:
     compile: CompileService
     deletion: DeletionService
     reader: VersionReader
+    governance: GovernanceService
 
 
 def _services(request: Request) -> Services:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from spoke.compile import LanguageInfo
-from spoke.domain import models
+from spoke.domain import graph, models
 from spoke.storage.queue import CompileJob
 
 T = TypeVar("T")
@@ -66,12 +66,30 @@ class SourceIO(BaseModel):
     branch: str | None = Field(default=None, max_length=1024)
 
 
+class LockedPinIO(BaseModel):
+    module: str
+    version: str = Field(examples=["v1.0.0"])
+    digest: str = Field(examples=["sha256:" + "0" * 64])
+
+
+class LockIn(BaseModel):
+    version: Literal[1] = Field(description="The lock format.")
+    dependencies: list[LockedPinIO] = Field(
+        description="Every version of the closure, with its digest (spoke.lock's pins)."
+    )
+
+
 class PushIn(BaseModel):
     version: str = Field(examples=["v1.0.0"])
     files: list[FileIn]
     dependencies: list[DependencyIO] = []
     source: SourceIO | None = None
     description: str = Field(default="", description="Used only if the push creates the module.")
+    lock: LockIn | None = Field(
+        default=None,
+        description="A spoke.lock: the resolved closure must be exactly these pins (422 "
+        "`lock_mismatch` listing the differences otherwise).",
+    )
 
 
 class FileOut(BaseModel):
@@ -110,6 +128,42 @@ class VersionSummaryOut(BaseModel):
     digest: str
     created_at: datetime
     file_count: int
+
+
+class ResolvedDependencyOut(BaseModel):
+    module: str
+    version: str
+    digest: str
+    depth: int = Field(description="1 for a direct dependency, 2 for one of its, and so on.")
+    path: list[str] = Field(
+        description="A shortest chain of `module@version` from the version asked about to "
+        "this one, both included."
+    )
+    required_by: list[str] = Field(
+        description="Every version in the graph (the one asked about included) pinning this."
+    )
+
+    @classmethod
+    def of(cls, r: graph.ResolvedDependency) -> ResolvedDependencyOut:
+        return cls(
+            module=r.module,
+            version=r.version,
+            digest=r.digest,
+            depth=r.depth,
+            path=list(r.path),
+            required_by=list(r.required_by),
+        )
+
+
+class DependentOut(BaseModel):
+    module: str
+    version: str
+    digest: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, d: graph.Dependent) -> DependentOut:
+        return cls(module=d.module, version=d.version, digest=d.digest, created_at=d.created_at)
 
 
 class LanguageOut(BaseModel):

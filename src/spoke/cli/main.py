@@ -15,9 +15,11 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from spoke import __version__
+from spoke.cli import governance as governance_cmd
 from spoke.cli import pull as pull_cmd
 from spoke.cli import push as push_cmd
 from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.deps import app as deps_app
 from spoke.cli.output import err as err_console
 from spoke.cli.output import out, print_error
 from spoke.config import Settings
@@ -41,6 +43,7 @@ app.add_typer(modules_app, name="modules")
 app.add_typer(versions_app, name="versions")
 app.add_typer(keys_app, name="keys")
 app.add_typer(admin_app, name="admin")
+app.add_typer(deps_app, name="deps")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -509,6 +512,11 @@ def show(
     for f in meta["files"]:
         table.add_row(f["path"], str(f["size"]), f["sha256"])
     out.print(table)
+
+
+app.command("breaking")(friendly_errors(governance_cmd.breaking))
+app.command("lint")(friendly_errors(governance_cmd.lint))
+app.command("diff")(friendly_errors(governance_cmd.diff))
 
 
 def main() -> None:

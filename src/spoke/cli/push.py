@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.lockfile import push_dependencies
 from spoke.cli.output import err
 
 _CHUNK = 256 * 1024
@@ -75,11 +76,12 @@ def push(
     source: dict[str, str | None] | None,
 ) -> dict[str, Any]:
     files = read_files(root, collect_files(root))
-    payload: dict[str, Any] = {
-        "version": version,
-        "files": files,
-        "dependencies": [parse_dependency(d) for d in deps],
-    }
+    # ROOT/spoke.lock, when there is one, supplies the pins (unless --dep does) and is sent
+    # for the registry to check against the closure it resolves.
+    pins, lock = push_dependencies(root, [parse_dependency(d) for d in deps])
+    payload: dict[str, Any] = {"version": version, "files": files, "dependencies": pins}
+    if lock is not None:
+        payload["lock"] = lock
     if source:
         payload["source"] = source
     body = orjson.dumps(payload)

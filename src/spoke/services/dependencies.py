@@ -3,9 +3,11 @@ roots for protoc (one root per dependency, so an import path names one file)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from spoke.domain.errors import DependencyError
+from spoke.domain.graph import DependencyCycle, ResolvedDependency, label
 from spoke.domain.layout import file_key
 from spoke.domain.models import Dependency, FileEntry, ModuleVersion
 from spoke.domain.paths import is_proto
@@ -20,13 +22,20 @@ class DependencyResolver:
         self._blobs = blobs
 
     async def roots(
-        self, module: str, deps: Sequence[Dependency], own: Iterable[str]
+        self,
+        module: str,
+        deps: Sequence[Dependency],
+        own: Iterable[str],
+        *,
+        closure: Sequence[ModuleVersion] | None = None,
     ) -> list[dict[str, bytes]]:
         """The .proto files of every dependency, transitively, one import root each.
 
         ``own`` are the paths of the module's own files: a dependency may not repeat one.
+        ``closure`` is ``deps``'s closure when the caller has resolved it already.
         """
-        closure = await self.closure(module, deps)
+        if closure is None:
+            closure = await self.closure(module, deps)
         roots: list[dict[str, bytes]] = []
         owners = dict.fromkeys(own, f"{module} (this version)")
         for dep in closure:
@@ -51,30 +60,62 @@ class DependencyResolver:
 
     async def closure(self, module: str, deps: Sequence[Dependency]) -> list[ModuleVersion]:
         """Every version ``deps`` pin, transitively; one version per module."""
-        pinned: dict[str, ModuleVersion] = {}
-        pending = list(deps)
-        while pending:
-            dep = pending.pop()
-            if dep.module == module:
-                raise DependencyError(
-                    f"{module} cannot depend on a version of itself (through {dep.module}@"
-                    f"{dep.version})",
-                    details={"module": dep.module, "version": dep.version},
-                )
-            if (seen := pinned.get(dep.module)) is not None:
-                if seen.version != dep.version:
-                    raise DependencyError(
-                        f"dependencies pin two versions of {dep.module}: "
-                        f"{seen.version} and {dep.version}",
-                        details={"module": dep.module, "versions": [seen.version, dep.version]},
-                    )
-                continue
-            found = await self._reader.find(dep.module, dep.version)
-            if found is None:
-                raise DependencyError(
-                    f"dependency {dep.module}@{dep.version} does not exist",
-                    details={"module": dep.module, "version": dep.version},
-                )
-            pinned[dep.module] = found
-            pending.extend(found.dependencies)
-        return list(pinned.values())
+        return [r.pinned for r in await self.resolve(module, deps)]
+
+    async def resolve(
+        self, module: str, deps: Sequence[Dependency], *, version: str | None = None
+    ) -> list[ResolvedDependency]:
+        """The closure of ``deps`` (the dependencies of ``module@version``), breadth first.
+
+        Each entry carries a shortest path from the root and every version that pins it.
+        Raises ``DependencyCycle`` when a pin leads back to ``module``, and
+        ``DependencyError`` for a pin that does not exist or two versions of one module.
+        """
+        root = label(module, version) if version else module
+        paths: dict[str, tuple[str, ...]] = {}  # module -> path from the root to its pin
+        found: dict[str, ModuleVersion] = {}
+        required_by: dict[str, set[str]] = defaultdict(set)
+        frontier: list[tuple[Dependency, tuple[str, ...]]] = [
+            (dep, (root,)) for dep in sorted(deps, key=lambda d: d.module)
+        ]
+        while frontier:
+            fetch: list[tuple[Dependency, tuple[str, ...]]] = []
+            for dep, via in frontier:
+                path = (*via, label(dep.module, dep.version))
+                if dep.module == module:
+                    raise DependencyCycle(path)
+                if (seen := paths.get(dep.module)) is None:
+                    paths[dep.module] = path
+                    fetch.append((dep, path))
+                elif seen[-1] != path[-1]:
+                    raise _two_versions(dep.module, seen, path)
+                required_by[dep.module].add(via[-1])
+            fetched = await map_limited(self._find, fetch)
+            frontier = []
+            for (dep, path), pinned in zip(fetch, fetched, strict=True):
+                found[dep.module] = pinned
+                frontier.extend((d, path) for d in pinned.dependencies)
+        return [
+            ResolvedDependency(pinned, paths[name], tuple(sorted(required_by[name])))
+            for name, pinned in found.items()
+        ]
+
+    async def _find(self, pin: tuple[Dependency, tuple[str, ...]]) -> ModuleVersion:
+        dep, path = pin
+        found = await self._reader.find(dep.module, dep.version)
+        if found is None:
+            via = f" (required by {path[-2]})" if len(path) > 2 else ""
+            raise DependencyError(
+                f"dependency {dep.module}@{dep.version} does not exist{via}",
+                details={"module": dep.module, "version": dep.version, "path": list(path)},
+            )
+        return found
+
+
+def _two_versions(module: str, first: tuple[str, ...], second: tuple[str, ...]) -> DependencyError:
+    versions = sorted({first[-1].partition("@")[2], second[-1].partition("@")[2]})
+    return DependencyError(
+        f"dependencies pin two versions of {module}: {' -> '.join(first)} and "
+        f"{' -> '.join(second)}",
+        details={"module": module, "versions": versions, "paths": [list(first), list(second)]},
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from spoke.compile.protoc import Protoc
 from spoke.domain.digests import manifest_digest, sha256_hex
@@ -17,13 +18,17 @@ from spoke.domain.errors import (
     TooLarge,
     VersionConflict,
 )
+from spoke.domain.graph import DependencyCycle, label
 from spoke.domain.layout import file_key
+from spoke.domain.lock import LockedPin, check_lock, validate_pins
 from spoke.domain.models import Dependency, FileEntry, ModuleVersion, NewVersion, Source
 from spoke.domain.names import validate_module_name
 from spoke.domain.paths import is_proto, validate_path
+from spoke.domain.schema import Schema
 from spoke.domain.versions import Version
 from spoke.services.concurrency import map_limited
 from spoke.services.dependencies import DependencyResolver
+from spoke.services.governance import GovernanceService, PolicyCheck
 from spoke.services.modules import validate_description
 from spoke.services.versions import VersionReader
 from spoke.storage.blobs import BlobStore
@@ -44,12 +49,18 @@ class PushRequest:
     dependencies: Sequence[Dependency] = ()
     source: Source = field(default_factory=Source)
     description: str = ""
+    lock: Sequence[LockedPin] | None = None
+    """The pins of the client's spoke.lock, checked against the resolved closure."""
 
 
 @dataclass(frozen=True)
 class PushResult:
     version: ModuleVersion
     created: bool
+    #: What the module's policy said (None: no policy checked).
+    policy: PolicyCheck | None = None
+    #: A dry run: checked, compiled, nothing stored.
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class PushService:
         limits: PushLimits,
         *,
         on_stored: Callable[[str, str], Awaitable[None]] | None = None,
+        governance: GovernanceService | None = None,
     ) -> None:
         self._metadata = metadata
         self._blobs = blobs
@@ -76,13 +88,17 @@ class PushService:
         self._limits = limits
         self._dependencies = DependencyResolver(reader, blobs)
         self._on_stored = on_stored
+        self._governance = governance
 
-    async def push(self, request: PushRequest) -> PushResult:
+    async def push(self, request: PushRequest, *, dry_run: bool = False) -> PushResult:
+        """Store ``request`` as a new version, once it compiles and the module's policy
+        allows it; ``dry_run`` does every check and stores nothing."""
         module = validate_module_name(request.module)
         parsed = Version.parse(request.version)
         version = str(parsed)
         contents = self._validate_files(request.files)
-        deps = _validate_dependencies(module, request.dependencies)
+        deps = _validate_dependencies(module, version, request.dependencies)
+        lock = None if request.lock is None else validate_pins(request.lock)
         entries = tuple(
             FileEntry(path, sha256_hex(data), len(data)) for path, data in sorted(contents.items())
         )
@@ -90,11 +106,26 @@ class PushService:
 
         existing = await self._reader.find(module, version)
         if existing is not None:
-            return PushResult(_same_or_conflict(existing, digest, deps), created=False)
+            same = _same_or_conflict(existing, digest, deps)
+            if lock is not None:
+                await self._closure(module, version, deps, lock)
+            return PushResult(same, created=False)
 
-        dep_roots = await self._dependencies.roots(module, deps, set(contents))
+        closure = await self._closure(module, version, deps, lock)
+        dep_roots = await self._dependencies.roots(module, deps, set(contents), closure=closure)
         protos = [path for path in contents if is_proto(path)]
-        await self._protoc.compile([contents, *dep_roots], protos)
+        compiled = await self._protoc.compile([contents, *dep_roots], protos)
+        check = None
+        if self._governance is not None:
+            schema = Schema(
+                compiled.descriptor_set, targets=protos, sources={p: contents[p] for p in protos}
+            )
+            check = await self._governance.check_push(module, version, schema, dry_run=dry_run)
+        if dry_run:
+            unsaved = ModuleVersion(
+                module, version, digest, datetime.now(UTC), entries, deps, request.source
+            )
+            return PushResult(unsaved, created=False, policy=check, dry_run=True)
 
         async def upload(entry: FileEntry) -> None:
             key = file_key(module, version, entry.sha256, entry.path)
@@ -119,7 +150,22 @@ class PushService:
         await self._reader.invalidate(module)
         if self._on_stored is not None:  # after the commit: the version is there to compile
             await self._on_stored(module, version)
-        return PushResult(stored, created=True)
+        if self._governance is not None:
+            await self._governance.schemas.remember(stored, compiled.descriptor_set)
+        return PushResult(stored, created=True, policy=check)
+
+    async def _closure(
+        self,
+        module: str,
+        version: str,
+        deps: tuple[Dependency, ...],
+        lock: Sequence[LockedPin] | None,
+    ) -> list[ModuleVersion]:
+        """The closure of ``deps`` (cycles refused), checked against the lock if one came."""
+        resolved = await self._dependencies.resolve(module, deps, version=version)
+        if lock is not None:
+            check_lock(lock, (LockedPin(r.module, r.version, r.digest) for r in resolved))
+        return [r.pinned for r in resolved]
 
     def _validate_files(self, files: Sequence[PushFile]) -> dict[str, bytes]:
         if len(files) > self._limits.max_files:
@@ -150,13 +196,15 @@ class PushService:
         return contents
 
 
-def _validate_dependencies(module: str, deps: Sequence[Dependency]) -> tuple[Dependency, ...]:
+def _validate_dependencies(
+    module: str, version: str, deps: Sequence[Dependency]
+) -> tuple[Dependency, ...]:
     checked: dict[str, Dependency] = {}
     for dep in deps:
         name = validate_module_name(dep.module)
         pinned = Dependency(name, str(Version.parse(dep.version)))
         if name == module:
-            raise DependencyError(f"{module} cannot depend on itself", details={"module": name})
+            raise DependencyCycle([label(module, version), label(name, pinned.version)])
         if name in checked and checked[name] != pinned:
             raise DependencyError(
                 f"{name} is listed twice with different versions", details={"module": name}

@@ -21,6 +21,8 @@ from spoke.storage.keys import KeyStore
 from spoke.storage.keys.sql import SqlKeyStore
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.metadata.sql import SqlMetadataStore
+from spoke.storage.policies import PolicyStore
+from spoke.storage.policies.sql import SqlPolicyStore
 from spoke.storage.queue import CompileQueue
 from spoke.storage.queue.sql import SqlCompileQueue
 from spoke.telemetry.metrics import StorageMetrics
@@ -35,6 +37,7 @@ class Backends:
     queue: CompileQueue
     keys: KeyStore
     audit: AuditLog
+    policies: PolicyStore
 
     async def close(self) -> None:
         await self.queue.close()
@@ -109,6 +112,7 @@ async def open_backends(
             queue=SqlCompileQueue(metadata.engine),
             keys=SqlKeyStore(metadata.engine),
             audit=SqlAuditLog(metadata.engine),
+            policies=SqlPolicyStore(metadata.engine),
         )
     except BaseException:
         await metadata.close()

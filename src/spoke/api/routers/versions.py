@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from spoke.api.access import requires
 from spoke.api.deps import ServicesDep
@@ -18,6 +19,7 @@ from spoke.api.schemas import (
     error_responses,
 )
 from spoke.domain.access import Permission
+from spoke.domain.lock import LockedPin
 from spoke.domain.models import Dependency, Source
 from spoke.domain.versions import LATEST
 from spoke.services.push import PushFile, PushRequest
@@ -28,6 +30,7 @@ router = APIRouter(prefix="/modules/{name}/versions", tags=["versions"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=VersionOut,
     dependencies=[requires(Permission.WRITE)],
     responses={
         200: {"model": VersionOut, "description": "The same content was pushed before."},
@@ -35,13 +38,21 @@ router = APIRouter(prefix="/modules/{name}/versions", tags=["versions"])
     },
 )
 async def push_version(
-    name: str, body: PushIn, services: ServicesDep, response: Response
-) -> VersionOut:
+    name: str,
+    body: PushIn,
+    services: ServicesDep,
+    response: Response,
+    dry_run: Annotated[
+        bool, Query(description="Check (compile, dependencies, policy) and store nothing.")
+    ] = False,
+) -> Any:
     """Push a version: its files are compiled with protoc, then stored immutably.
 
     Pushing identical content again answers 200 with the stored version; different
     content under an existing version answers 409. Protos that do not compile answer 422
-    with each error as `{file, line, column, message}` in `details`.
+    with each error as `{file, line, column, message}` in `details`. A push the module's
+    policy refuses answers 422 `policy_violation` with every finding in `details`;
+    `?dry_run=true` answers 200 with the findings and stores nothing.
     """
     source = body.source
     result = await services.push.push(
@@ -52,9 +63,22 @@ async def push_version(
             dependencies=[Dependency(d.module, d.version) for d in body.dependencies],
             source=Source(source.repository, source.commit, source.branch) if source else Source(),
             description=body.description,
-        )
+            lock=None
+            if body.lock is None
+            else [LockedPin(p.module, p.version, p.digest) for p in body.lock.dependencies],
+        ),
+        dry_run=dry_run,
     )
     stored = result.version
+    if result.dry_run:
+        return JSONResponse(
+            {
+                "dry_run": True,
+                "stored": False,
+                **VersionOut.of(stored).model_dump(mode="json"),
+                "policy": None if result.policy is None else result.policy.as_dict(),
+            }
+        )
     if not result.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/modules/{stored.module}/versions/{stored.version}"

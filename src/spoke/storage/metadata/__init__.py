@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from spoke.domain.errors import Conflict, Unavailable
+from spoke.domain.graph import Dependent
 from spoke.domain.models import Module, ModuleVersion, NewVersion, VersionSummary
 
 
@@ -85,6 +86,15 @@ class MetadataStore(Protocol):
         self, module: str, *, after: str | None = None, limit: int = 100
     ) -> list[VersionSummary]:
         """Versions from the highest precedence down."""
+        ...
+
+    async def list_dependents(
+        self, module: str, version: str, *, after: str | None = None, limit: int = 100
+    ) -> list[Dependent]:
+        """The versions (not deleted, in modules not deleted) that pin ``module@version``, by
+        module name, then highest version first; ``after`` is the ``module@version`` that
+        ended the previous page. ``ModuleNotFound``/``VersionNotFound`` when it is not there
+        (or deleted)."""
         ...
 
     async def delete_version(self, module: str, version: str, *, permanent: bool) -> list[str]:

@@ -178,3 +178,17 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_at", "at"),
     sa.Index("ix_audit_log_principal", "principal"),
 )
+
+module_policies = sa.Table(
+    "module_policies",
+    metadata,
+    sa.Column(
+        "module_id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.ForeignKey("modules.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("policy", sa.Text, nullable=False),  # JSON: spoke.domain.policy.Policy
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+)

@@ -21,6 +21,7 @@ from spoke.domain.errors import (
     ModuleNotFound,
     VersionNotFound,
 )
+from spoke.domain.graph import Dependent
 from spoke.domain.layout import file_key
 from spoke.domain.models import (
     Dependency,
@@ -423,6 +424,62 @@ class SqlMetadataStore:
                     file_count=r.file_count,
                 )
                 for r in rows
+            ]
+
+        return await self._read(run)
+
+    async def list_dependents(
+        self, module: str, version: str, *, after: str | None = None, limit: int = 100
+    ) -> list[Dependent]:
+        dependent = versions.alias("dependent")
+        owner = modules.alias("owner")
+        query = (
+            sa.select(
+                owner.c.name,
+                owner.c.public,
+                dependent.c.version,
+                dependent.c.digest,
+                dependent.c.created_at,
+            )
+            .select_from(dependencies)
+            .join(dependent, dependent.c.id == dependencies.c.version_id)
+            .join(owner, owner.c.id == dependent.c.module_id)
+            .where(dependent.c.deleted_at.is_(None), owner.c.deleted_at.is_(None))
+            .order_by(owner.c.name, dependent.c.sort_key.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            name, _, last = after.rpartition("@")
+            key = Version.parse(last).sort_key
+            query = query.where(
+                sa.or_(
+                    owner.c.name > name, sa.and_(owner.c.name == name, dependent.c.sort_key < key)
+                )
+            )
+
+        async def run(conn: AsyncConnection) -> list[Dependent]:
+            module_id = await self._module_id(conn, module)
+            target = (
+                await conn.execute(
+                    sa.select(versions.c.id).where(
+                        versions.c.module_id == module_id,
+                        versions.c.version == version,
+                        versions.c.deleted_at.is_(None),
+                    )
+                )
+            ).first()
+            if target is None:
+                raise VersionNotFound(module, version)
+            rows = await conn.execute(query.where(dependencies.c.depends_on_id == target.id))
+            return [
+                Dependent(
+                    module=r.name,
+                    version=r.version,
+                    digest=r.digest,
+                    created_at=timestamps.utc(r.created_at),
+                    public=r.public,
+                )
+                for r in rows.all()
             ]
 
         return await self._read(run)

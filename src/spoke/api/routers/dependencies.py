@@ -1,0 +1,89 @@
+"""``/modules/{name}/versions/{version}/dependencies`` and ``…/dependents``: the
+dependency graph around a version."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from spoke.api.access import Access, requires
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
+from spoke.api.schemas import DependentOut, Page, ResolvedDependencyOut, error_responses
+from spoke.auth import AuthMode, Principal
+from spoke.domain.access import Permission
+from spoke.domain.graph import Dependent, label
+from spoke.services.graph import DependencyGraph
+
+router = APIRouter(prefix="/modules/{name}/versions/{version}", tags=["dependencies"])
+Reader = Annotated[Principal, requires(Permission.READ)]
+
+
+def _graph(request: Request) -> DependencyGraph:
+    graph: DependencyGraph = request.app.state.dependency_graph
+    return graph
+
+
+GraphDep = Annotated[DependencyGraph, Depends(_graph)]
+
+
+@router.get(
+    "/dependencies",
+    responses=error_responses(400, 401, 404, 422),
+    dependencies=[requires(Permission.READ)],
+)
+async def list_dependencies(
+    name: str,
+    version: str,
+    graph: GraphDep,
+    transitive: Annotated[
+        bool, Query(description="The whole closure instead of the direct dependencies.")
+    ] = False,
+    limit: Limit = DEFAULT_LIMIT,
+    page_token: PageToken = None,
+) -> Page[ResolvedDependencyOut]:
+    """The versions this version pins, each with its digest, depth, a shortest path from
+    this version and every version of the graph pinning it; by module name. `latest`
+    names the highest release."""
+    found = await graph.dependencies(
+        name, version, transitive=transitive, after=decode_token(page_token), limit=limit + 1
+    )
+    more = len(found) > limit
+    items = found[:limit]
+    return Page(
+        items=[ResolvedDependencyOut.of(r) for r in items],
+        next_page_token=encode_token(items[-1].module) if more else None,
+    )
+
+
+@router.get("/dependents", responses=error_responses(400, 401, 404, 422))
+async def list_dependents(
+    request: Request,
+    name: str,
+    version: str,
+    graph: GraphDep,
+    principal: Reader,
+    limit: Limit = DEFAULT_LIMIT,
+    page_token: PageToken = None,
+) -> Page[DependentOut]:
+    """The versions (of any module, deleted ones left out) that pin this version, by
+    module name, then highest version first. Private modules the caller may not read
+    are left out."""
+    found = await graph.dependents(name, version, after=decode_token(page_token), limit=limit + 1)
+    more = len(found) > limit
+    items = found[:limit]
+    access: Access = request.app.state.access
+    return Page(
+        # Keyset pages stay correct when filtered; a page may just hold fewer items.
+        items=[DependentOut.of(d) for d in items if _readable(access, principal, d)],
+        next_page_token=encode_token(label(items[-1].module, items[-1].version)) if more else None,
+    )
+
+
+def _readable(access: Access, principal: Principal, dependent: Dependent) -> bool:
+    # ``Access.can_read``'s rule, for a module known by its name and visibility only.
+    return (
+        access.mode is AuthMode.NONE
+        or dependent.public
+        or principal.may(Permission.READ, dependent.module)
+    )

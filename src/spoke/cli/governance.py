@@ -1,0 +1,153 @@
+"""``spoke breaking``, ``spoke lint`` and ``spoke diff``: buf-compatible checks, run by the
+registry. The ``breaking:`` / ``lint:`` config comes from DIR/buf.yaml when there is one;
+``--error-format json`` prints buf's JSON (one object per line); exit status 100 when there
+are findings, as buf does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+import yaml
+
+from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.output import out
+from spoke.cli.push import collect_files, parse_dependency, read_files
+
+FINDINGS_EXIT = 100
+
+Registry = Annotated[str, typer.Option("--registry", envvar="SPOKE_REGISTRY", help="Registry URL.")]
+Token = Annotated[
+    str | None,
+    typer.Option("--token", envvar="SPOKE_TOKEN", help="Bearer token.", show_default=False),
+]
+ErrorFormat = Annotated[
+    str, typer.Option("--error-format", help="text (path:line:column:message) or json (buf's).")
+]
+Deps = Annotated[
+    list[str] | None, typer.Option("--dep", "-d", help="A dependency as MODULE@VERSION.")
+]
+
+
+def buf_config(directory: Path, section: str) -> dict[str, Any] | None:
+    """DIR/buf.yaml's ``breaking:`` or ``lint:`` section (None: no file, or no section)."""
+    path = directory / "buf.yaml"
+    if not path.is_file():
+        return None
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise CliError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise CliError(f"{path} is not a YAML mapping")
+    found = document.get(section)
+    if found is not None and not isinstance(found, dict):
+        raise CliError(f"{path}: `{section}:` must be a mapping")
+    return found
+
+
+def parse_ref(text: str, option: str) -> tuple[str, str]:
+    module, sep, version = text.partition("@")
+    if not sep or not module or not version:
+        raise CliError(f"{option} {text!r}: write it as MODULE@VERSION, such as acme.pay@v1.0.0")
+    return module, version
+
+
+def report(findings: list[dict[str, Any]], error_format: str) -> None:
+    if error_format not in ("text", "json"):
+        raise CliError(f"--error-format {error_format!r}: use text or json")
+    for finding in findings:
+        if error_format == "json":
+            out.print(orjson.dumps(finding).decode(), highlight=False, soft_wrap=True)
+        else:
+            where = finding.get("path") or "<input>"
+            out.print(
+                f"{where}:{finding['start_line']}:{finding['start_column']}:{finding['message']}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if findings:
+        raise typer.Exit(FINDINGS_EXIT)
+
+
+def breaking(
+    directory: Annotated[Path, typer.Argument(help="Root of the .proto tree to check.")],
+    against: Annotated[str, typer.Option("--against", help="MODULE@VERSION to compare with.")],
+    error_format: ErrorFormat = "text",
+    dep: Deps = None,
+    registry: Registry = "http://localhost:8080",
+    token: Token = None,
+) -> None:
+    """Check DIRECTORY for breaking changes against a pushed version (buf's rules)."""
+    module, version = parse_ref(against, "--against")
+    body = {
+        "against": version,
+        "files": read_files(directory, collect_files(directory)),
+        "dependencies": [parse_dependency(d) for d in dep or []],
+        "config": buf_config(directory, "breaking"),
+    }
+    with RegistryClient(registry, token) as client:
+        result = client.json("POST", path_of("modules", module, "breaking"), json=body)
+    report(result["findings"], error_format)
+
+
+def lint(
+    directory: Annotated[Path, typer.Argument(help="Root of the .proto tree to lint.")],
+    error_format: ErrorFormat = "text",
+    dep: Deps = None,
+    registry: Registry = "http://localhost:8080",
+    token: Token = None,
+) -> None:
+    """Lint DIRECTORY with buf's lint rules (buf.yaml's `lint:`; default STANDARD)."""
+    body = {
+        "files": read_files(directory, collect_files(directory)),
+        "dependencies": [parse_dependency(d) for d in dep or []],
+        "config": buf_config(directory, "lint"),
+    }
+    with RegistryClient(registry, token) as client:
+        result = client.json("POST", "/lint", json=body)
+    report(result["findings"], error_format)
+
+
+def diff(
+    older: Annotated[str, typer.Argument(help="MODULE@VERSION to compare from.")],
+    newer: Annotated[str, typer.Argument(help="MODULE@VERSION to compare to.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the JSON.")] = False,
+    registry: Registry = "http://localhost:8080",
+    token: Token = None,
+) -> None:
+    """What changed from OLDER to NEWER (same module), and which changes break."""
+    module, before = parse_ref(older, "OLDER")
+    other, after = parse_ref(newer, "NEWER")
+    if other != module:
+        raise CliError(f"compare two versions of one module, not {module} and {other}")
+    with RegistryClient(registry, token) as client:
+        result = client.json(
+            "GET", path_of("modules", module, "versions", after, "diff"), params={"against": before}
+        )
+    if json_output:
+        out.print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode(), highlight=False)
+        return
+    for sign, key in (("+", "added"), ("-", "removed"), ("~", "changed")):
+        for change in result[key]:
+            details = ""
+            if change.get("changes"):
+                details = "  " + ", ".join(
+                    f"{k}: {v['from']!r} -> {v['to']!r}" for k, v in change["changes"].items()
+                )
+            out.print(
+                f"{sign} {change['kind']} {change['name']}{details}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    breaking_found = result["breaking"]
+    out.print(f"{len(breaking_found)} breaking change(s)", highlight=False)
+    for finding in breaking_found:
+        out.print(
+            f"  {finding.get('path') or '<input>'}:{finding['start_line']}:"
+            f"{finding['start_column']}:{finding['message']} ({finding['type']})",
+            highlight=False,
+            soft_wrap=True,
+        )

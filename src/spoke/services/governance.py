@@ -1,0 +1,183 @@
+"""Governance use-cases: breaking-change checks between versions (or files and a version),
+the structural diff, module policies, and the policy check of a push."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spoke.domain.breaking import BreakingConfig, check_breaking
+from spoke.domain.diff import Diff, diff
+from spoke.domain.errors import InvalidArgument, NotFound, Unprocessable
+from spoke.domain.models import Dependency, ModuleVersion
+from spoke.domain.names import validate_module_name
+from spoke.domain.paths import is_proto, validate_path
+from spoke.domain.policy import Policy
+from spoke.domain.schema import Finding, Schema
+from spoke.domain.versions import Version
+from spoke.services.schemas import SchemaCompiler
+from spoke.storage.metadata import MetadataStore
+from spoke.storage.policies import PolicyStore
+
+
+class PolicyViolation(Unprocessable):
+    """A push the module's policy refuses; ``details.findings`` lists why."""
+
+    code = "policy_violation"
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    """What a policy says of a push: the version compared with, and the findings."""
+
+    against: str | None
+    breaking: list[Finding]
+    lint: list[Finding]
+    breaking_enforced: bool
+    lint_enforced: bool
+
+    @property
+    def refused(self) -> bool:
+        return (self.breaking_enforced and bool(self.breaking)) or (
+            self.lint_enforced and bool(self.lint)
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "against": self.against,
+            "breaking": [f.as_json() for f in self.breaking],
+            "lint": [f.as_json() for f in self.lint],
+            "breaking_enforced": self.breaking_enforced,
+            "lint_enforced": self.lint_enforced,
+        }
+
+
+def lint_findings(schema: Schema, section: Mapping[str, Any]) -> list[Finding]:
+    from spoke.domain.lint import lint, parse_lint_config
+
+    found: list[Finding] = lint(schema, parse_lint_config(section))
+    return found
+
+
+class GovernanceService:
+    def __init__(
+        self, metadata: MetadataStore, policies: PolicyStore, schemas: SchemaCompiler
+    ) -> None:
+        self._metadata = metadata
+        self._policies = policies
+        self.schemas = schemas
+
+    # -- policies --------------------------------------------------------------------
+    async def policy(self, module: str) -> Policy:
+        document = await self._policies.get(validate_module_name(module))
+        return Policy() if document is None else Policy.parse(document)
+
+    async def set_policy(self, module: str, document: Mapping[str, Any], *, by: str) -> Policy:
+        policy = Policy.parse(document)
+        await self._policies.put(validate_module_name(module), policy.as_dict(), by=by)
+        return policy
+
+    # -- checks ----------------------------------------------------------------------
+    async def schema_of_files(
+        self, module: str, files: Sequence[tuple[str, str]], deps: Sequence[Dependency]
+    ) -> Schema:
+        """Files sent with a request (not stored), compiled with their dependencies."""
+        contents: dict[str, bytes] = {}
+        for path, text in files:
+            path = validate_path(path)
+            if path in contents:
+                raise InvalidArgument(f"file {path!r} is sent twice", details={"path": path})
+            try:
+                contents[path] = text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidArgument(
+                    f"file {path!r} is not valid UTF-8", details={"path": path}
+                ) from None
+        if not any(is_proto(path) for path in contents):
+            raise InvalidArgument("send at least one .proto file")
+        pinned = [
+            Dependency(validate_module_name(d.module), str(Version.parse(d.version))) for d in deps
+        ]
+        return await self.schemas.of_files(module, contents, pinned)
+
+    async def breaking(
+        self, module: str, new: Schema, against: str, config: Mapping[str, Any] | None
+    ) -> tuple[ModuleVersion, list[Finding]]:
+        """Findings of ``new`` against the stored ``module@against``; ``config`` is a
+        ``breaking:`` section (None: the module's policy's)."""
+        if config is None:
+            config = (await self.policy(module)).breaking
+        old_version, old = await self.schemas.of_version(module, against)
+        return old_version, check_breaking(new, old, _breaking_config(config))
+
+    async def lint(self, schema: Schema, config: Mapping[str, Any] | None) -> list[Finding]:
+        try:
+            return lint_findings(schema, config or {})
+        except ValueError as exc:
+            raise InvalidArgument(f"lint config: {exc}") from None
+
+    async def diff(self, module: str, version: str, against: str) -> tuple[Diff, list[Finding]]:
+        policy = await self.policy(module)
+        _, new = await self.schemas.of_version(module, version)
+        _, old = await self.schemas.of_version(module, against)
+        return diff(new, old), check_breaking(new, old, _breaking_config(policy.breaking))
+
+    async def check_push(
+        self, module: str, version: str, new: Schema, *, dry_run: bool
+    ) -> PolicyCheck | None:
+        """What the module's policy says of pushing ``new`` as ``version`` (None: the
+        module has no policy and this is not a dry run)."""
+        try:
+            policy = await self.policy(module)
+        except NotFound:
+            policy = Policy()  # a new module: nothing to compare with
+        if not policy.enforces_anything and not dry_run:
+            return None
+        previous = await self._previous(module, version)
+        breaking: list[Finding] = []
+        breaking_enforced = policy.enforce_breaking
+        if previous is not None:
+            if (
+                policy.allow_breaking_on_major
+                and Version.parse(version).major > Version.parse(previous).major
+            ):
+                breaking_enforced = False
+            _, old = await self.schemas.of_version(module, previous)
+            breaking = check_breaking(new, old, _breaking_config(policy.breaking))
+        lint = lint_findings(new, policy.lint) if (policy.enforce_lint or dry_run) else []
+        check = PolicyCheck(previous, breaking, lint, breaking_enforced, policy.enforce_lint)
+        if check.refused and not dry_run:
+            raise PolicyViolation(
+                f"{module}@{version} violates the module's policy: "
+                f"{len(check.breaking) if check.breaking_enforced else 0} breaking change(s), "
+                f"{len(check.lint) if check.lint_enforced else 0} lint finding(s)",
+                details=check.as_dict(),
+            )
+        return check
+
+    async def _previous(self, module: str, version: str) -> str | None:
+        """The newest stored version below ``version`` (semver order)."""
+        key = Version.parse(version).sort_key
+        after: str | None = None
+        while True:
+            try:
+                page = await self._metadata.list_versions(module, after=after, limit=100)
+            except NotFound:
+                return None
+            for summary in page:  # newest first
+                if Version.parse(summary.version).sort_key < key:
+                    return summary.version
+            if len(page) < 100:
+                return None
+            after = page[-1].version
+
+
+def _breaking_config(section: Mapping[str, Any]) -> BreakingConfig:
+    try:
+        return BreakingConfig.parse(section)
+    except ValueError as exc:
+        raise InvalidArgument(f"breaking config: {exc}") from None
+
+
+__all__ = ["GovernanceService", "PolicyCheck", "PolicyViolation"]

@@ -1,0 +1,82 @@
+"""A version (or files about to be pushed) compiled to a :class:`Schema`: the module's files
+are the targets, its dependencies' files import roots, as a push compiles them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from spoke.compile.protoc import Protoc
+from spoke.domain.layout import file_key
+from spoke.domain.models import Dependency, FileEntry, ModuleVersion
+from spoke.domain.paths import is_proto
+from spoke.domain.schema import Schema
+from spoke.services.concurrency import map_limited
+from spoke.services.dependencies import DependencyResolver
+from spoke.services.versions import VersionReader
+from spoke.storage.blobs import BlobStore
+from spoke.storage.cache import Cache
+
+#: A compiled version is immutable: keep it long (the cache's own bounds still apply).
+SCHEMA_TTL = 24 * 3600.0
+
+
+class SchemaCompiler:
+    """Compiles versions to schemas, keeping each stored version's descriptor set in the
+    cache: a policy check on push then compiles only the new files."""
+
+    def __init__(
+        self,
+        reader: VersionReader,
+        blobs: BlobStore,
+        protoc: Protoc,
+        cache: Cache,
+        *,
+        prefix: str = "spoke",
+    ) -> None:
+        self._reader = reader
+        self._blobs = blobs
+        self._protoc = protoc
+        self._cache = cache
+        self._prefix = f"{prefix}:schema:v1"
+        self._dependencies = DependencyResolver(reader, blobs)
+
+    def _key(self, version: ModuleVersion) -> str:
+        # The digest too: a version deleted for good and pushed again is another version.
+        return f"{self._prefix}:{version.module}:{version.version}:{version.digest}"
+
+    async def remember(self, version: ModuleVersion, descriptor_set: bytes) -> None:
+        """Keep a just-pushed version's compiled form for the checks of later pushes."""
+        await self._cache.set(self._key(version), descriptor_set, SCHEMA_TTL)
+
+    async def of_version(self, module: str, ref: str) -> tuple[ModuleVersion, Schema]:
+        """A stored version (``latest`` allowed), compiled (or from the cache)."""
+        version = await self._reader.get(module, ref)
+
+        async def read(entry: FileEntry) -> bytes:
+            return await self._blobs.get(
+                file_key(module, version.version, entry.sha256, entry.path)
+            )
+
+        protos = [e for e in version.files if is_proto(e.path)]
+        contents = dict(zip([e.path for e in protos], await map_limited(read, protos), strict=True))
+        cached = await self._cache.get(self._key(version))
+        if cached is not None:
+            return version, Schema(cached, targets=contents, sources=contents)
+        descriptor_set = await self._compile(module, contents, version.dependencies)
+        await self._cache.set(self._key(version), descriptor_set, SCHEMA_TTL)
+        return version, Schema(descriptor_set, targets=contents, sources=contents)
+
+    async def of_files(
+        self, module: str, contents: Mapping[str, bytes], deps: Sequence[Dependency]
+    ) -> Schema:
+        """Files not (yet) stored, with the dependencies they would be pushed with."""
+        protos = {path: data for path, data in contents.items() if is_proto(path)}
+        descriptor_set = await self._compile(module, protos, deps)
+        return Schema(descriptor_set, targets=protos, sources=protos)
+
+    async def _compile(
+        self, module: str, protos: Mapping[str, bytes], deps: Sequence[Dependency]
+    ) -> bytes:
+        roots = await self._dependencies.roots(module, deps, set(protos))
+        result = await self._protoc.compile([dict(protos), *roots], sorted(protos))
+        return result.descriptor_set

@@ -1,0 +1,67 @@
+"""``PolicyStore`` in the metadata database: one JSON document per module."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from spoke.domain.errors import ModuleNotFound
+from spoke.storage.metadata import MetadataUnavailable, timestamps
+from spoke.storage.metadata.schema import module_policies, modules
+
+
+class SqlPolicyStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def _module_id(self, conn: AsyncConnection, module: str) -> int:
+        row = (
+            await conn.execute(
+                sa.select(modules.c.id).where(
+                    modules.c.name == module, modules.c.deleted_at.is_(None)
+                )
+            )
+        ).first()
+        if row is None:
+            raise ModuleNotFound(module)
+        return int(row.id)
+
+    async def get(self, module: str) -> dict[str, Any] | None:
+        try:
+            async with self._engine.connect() as conn:
+                module_id = await self._module_id(conn, module)
+                row = (
+                    await conn.execute(
+                        sa.select(module_policies.c.policy).where(
+                            module_policies.c.module_id == module_id
+                        )
+                    )
+                ).first()
+        except (DBAPIError, OSError) as exc:
+            raise MetadataUnavailable(f"metadata store error: {exc}") from exc
+        if row is None:
+            return None
+        policy: dict[str, Any] = json.loads(row.policy)
+        return policy
+
+    async def put(self, module: str, policy: dict[str, Any], *, by: str) -> None:
+        document = json.dumps(policy, sort_keys=True)
+        try:
+            async with self._engine.begin() as conn:
+                module_id = await self._module_id(conn, module)
+                values = {"policy": document, "updated_at": timestamps.now(), "updated_by": by}
+                updated = await conn.execute(
+                    module_policies.update()
+                    .where(module_policies.c.module_id == module_id)
+                    .values(**values)
+                )
+                if updated.rowcount == 0:
+                    await conn.execute(
+                        module_policies.insert().values(module_id=module_id, **values)
+                    )
+        except (DBAPIError, OSError) as exc:
+            raise MetadataUnavailable(f"metadata store error: {exc}") from exc

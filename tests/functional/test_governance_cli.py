@@ -1,0 +1,86 @@
+"""``spoke breaking``, ``spoke lint`` and ``spoke diff`` against a running registry: buf's
+output shapes and exit status, the config read from DIR/buf.yaml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.buf_reference import buf_breaking, write_buf_yaml
+from tests.functional.live_server import Server, cli, running_server
+from tests.functional.test_governance_api import PATH, V1, V2_BREAKING
+
+pytestmark = pytest.mark.e2e
+
+
+def tree(root: Path, text: str) -> Path:
+    (root / PATH).parent.mkdir(parents=True, exist_ok=True)
+    (root / PATH).write_text(text)
+    return root
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Server:
+    (tmp_path / "registry").mkdir()
+    with running_server(tmp_path / "registry") as started:
+        yield started  # type: ignore[misc]
+
+
+def test_breaking_prints_what_buf_prints(server: Server, tmp_path: Path) -> None:
+    old = tree(tmp_path / "old", V1)
+    pushed = cli(server, "push", str(old), "-m", "acme.pay", "-v", "v1.0.0")
+    assert pushed.returncode == 0, pushed.stderr
+    new = tree(tmp_path / "new", V2_BREAKING)
+    write_buf_yaml(new, breaking={"use": ["FILE"]})
+    write_buf_yaml(old)
+
+    ours = cli(
+        server, "breaking", str(new), "--against", "acme.pay@v1.0.0", "--error-format", "json"
+    )
+    assert ours.returncode == 100, ours.stderr
+    printed = [json.loads(line) for line in ours.stdout.splitlines()]
+    assert printed == buf_breaking(new, old)  # the same objects, in the same order
+
+    text = cli(server, "breaking", str(new), "--against", "acme.pay@v1.0.0")
+    assert text.returncode == 100
+    assert f'{PATH}:6:3:Field "2" with name "amount"' in text.stdout
+
+    write_buf_yaml(
+        new, breaking={"use": ["FILE"], "except": ["FIELD_SAME_TYPE", "ENUM_VALUE_NO_DELETE"]}
+    )
+    clean = cli(server, "breaking", str(new), "--against", "acme.pay@v1.0.0")
+    assert clean.returncode == 0 and clean.stdout == ""
+
+
+def test_breaking_errors_are_clear(server: Server, tmp_path: Path) -> None:
+    new = tree(tmp_path / "new", V1)
+    bad_ref = cli(server, "breaking", str(new), "--against", "acme.pay")
+    assert bad_ref.returncode == 1 and "MODULE@VERSION" in bad_ref.stderr
+    missing = cli(server, "breaking", str(new), "--against", "acme.nope@v1.0.0")
+    assert missing.returncode == 1 and "acme.nope" in missing.stderr
+    (new / "buf.yaml").write_text("version: v2\nbreaking:\n  use: [NOT_A_RULE]\n")
+    pushed = cli(server, "push", str(new), "-m", "acme.pay", "-v", "v1.0.0")
+    assert pushed.returncode == 0, pushed.stderr
+    bad_rule = cli(server, "breaking", str(new), "--against", "acme.pay@v1.0.0")
+    assert bad_rule.returncode == 1 and "NOT_A_RULE" in bad_rule.stderr
+
+
+def test_lint_and_diff(server: Server, tmp_path: Path) -> None:
+    root = tree(tmp_path / "v1", V1)
+    linted = cli(server, "lint", str(root), "--error-format", "json")
+    assert linted.returncode in (0, 100), linted.stderr
+    for line in linted.stdout.splitlines():
+        finding = json.loads(line)
+        assert {"path", "start_line", "type", "message"} <= set(finding)
+    assert cli(server, "push", str(root), "-m", "acme.pay", "-v", "v1.0.0").returncode == 0
+    v2 = tree(tmp_path / "v2", V2_BREAKING)
+    assert cli(server, "push", str(v2), "-m", "acme.pay", "-v", "v2.0.0").returncode == 0
+    shown = cli(server, "diff", "acme.pay@v1.0.0", "acme.pay@v2.0.0")
+    assert shown.returncode == 0, shown.stderr
+    assert "+ field acme.pay.v1.Payment.3" in shown.stdout
+    assert "- enum_value acme.pay.v1.State.1.STATE_DONE" in shown.stdout
+    assert "2 breaking change(s)" in shown.stdout
+    other = cli(server, "diff", "acme.pay@v1.0.0", "acme.other@v2.0.0")
+    assert other.returncode == 1 and "one module" in other.stderr
