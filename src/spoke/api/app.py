@@ -29,7 +29,6 @@ from spoke.config import Settings
 from spoke.ops.health import Health
 from spoke.ops.metrics import BuildInfo, HttpMetrics, MetricsMiddleware, new_registry
 from spoke.ratelimit import RateLimit, RateLimiter
-from spoke.services.graph import DependencyGraph
 from spoke.storage.audit import AuditLog
 from spoke.storage.blobs import BlobStore
 from spoke.storage.cache import Cache
@@ -92,9 +91,6 @@ def create_app(
                 settings, backends, storage_metrics=storage_metrics, registry=registry
             )
             app.state.services = runtime.services
-            app.state.dependency_graph = DependencyGraph(
-                backends.metadata, backends.blobs, runtime.services.reader
-            )
             app.state.access = runtime.access
             app.state.audit = backends.audit
             await check_access_configuration(settings, runtime.access)

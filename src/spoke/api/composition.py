@@ -27,6 +27,7 @@ from spoke.config import Settings
 from spoke.services.compile import CompileOptions, CompileService
 from spoke.services.deletion import DeletionService
 from spoke.services.governance import GovernanceService
+from spoke.services.graph import DependencyGraph
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushLimits, PushService
@@ -147,6 +148,7 @@ async def build_runtime(
         deletion=DeletionService(backends.metadata, backends.blobs, reader),
         reader=reader,
         governance=governance,
+        graph=DependencyGraph(backends.metadata, backends.blobs, reader),
     )
     sprocket = Sprocket(
         compiler,

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from spoke.services.compile import CompileService
 from spoke.services.deletion import DeletionService
 from spoke.services.governance import GovernanceService
+from spoke.services.graph import DependencyGraph
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushService
@@ -25,6 +26,7 @@ class Services:
     deletion: DeletionService
     reader: VersionReader
     governance: GovernanceService
+    graph: DependencyGraph
 
 
 def _services(request: Request) -> Services:

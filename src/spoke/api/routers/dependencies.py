@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from spoke.api.access import Access, requires
+from spoke.api.deps import Services
 from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
 from spoke.api.schemas import DependentOut, Page, ResolvedDependencyOut, error_responses
 from spoke.auth import AuthMode, Principal
@@ -20,8 +21,8 @@ Reader = Annotated[Principal, requires(Permission.READ)]
 
 
 def _graph(request: Request) -> DependencyGraph:
-    graph: DependencyGraph = request.app.state.dependency_graph
-    return graph
+    services: Services = request.app.state.services
+    return services.graph
 
 
 GraphDep = Annotated[DependencyGraph, Depends(_graph)]
