@@ -141,7 +141,8 @@ def phases(server: Server) -> list[str]:
 async def test_delay_fails_readiness_first_then_closes_the_listener_then_drains(
     start: Callable[[dict[str, str]], Server], fresh: httpx.AsyncClient
 ) -> None:
-    delay = 1.5
+    # Long enough that a loaded machine still sees the API up during it.
+    delay = 4.0
     server = start({"SPOKE_SHUTDOWN_DELAY": str(delay)})
     push = await hold_a_push(fresh, server)
 
