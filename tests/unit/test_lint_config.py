@@ -16,7 +16,8 @@ def _standard() -> list[str]:
 
 
 def test_no_section_means_buf_defaults() -> None:
-    for section in (None, {}, {"use": []}):
+    sections: list[dict[str, Any] | None] = [None, {}, {"use": []}]
+    for section in sections:
         config = parse_lint_config(section)
         assert config.rule_ids() == _standard()
         assert config.enum_zero_value_suffix == "_UNSPECIFIED"

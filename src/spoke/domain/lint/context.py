@@ -37,6 +37,11 @@ class Context:
     def files(self) -> list[FileDescriptorProto]:
         return self.schema.target_files()
 
+    def package_of(self, name: str) -> str:
+        """The package of the file ``name`` ("" if the schema lacks that import)."""
+        found = self.schema.files.get(name)
+        return found.package if found is not None else ""
+
     def at(self, file: FileDescriptorProto, path: Path | None, message: str) -> Problem:
         return Problem(file.name, path, message)
 

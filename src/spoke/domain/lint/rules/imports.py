@@ -74,7 +74,7 @@ def _package_graph(ctx: Context) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = defaultdict(set)
     for file in ctx.files:
         for dependency in file.dependency:
-            imported = ctx.schema.files[dependency].package
+            imported = ctx.package_of(dependency)
             if file.package and imported and imported != file.package:
                 graph[file.package].add(imported)
     return graph
@@ -108,7 +108,7 @@ def package_no_import_cycle(ctx: Context) -> Iterator[Problem]:
         if not file.package:
             continue
         for index, dependency in enumerate(file.dependency):
-            imported = ctx.schema.files[dependency].package
+            imported = ctx.package_of(dependency)
             if not imported or imported == file.package:
                 continue
             back = _path_back(graph, imported, file.package)
@@ -123,7 +123,7 @@ def stable_package_no_import_unstable(ctx: Context) -> Iterator[Problem]:
         if version is None or not version.stable:
             continue
         for index, dependency in enumerate(file.dependency):
-            imported = ctx.schema.files[dependency].package
+            imported = ctx.package_of(dependency)
             theirs = parse_package_version(imported) if imported else None
             if theirs is not None and not theirs.stable:
                 yield ctx.at(

@@ -10,8 +10,6 @@ from spoke.domain.lint.casing import to_lower_snake, to_pascal, to_upper_snake
 from spoke.domain.lint.context import Context, Problem, q
 from spoke.domain.lint.package_versions import parse_package_version
 
-_PROTO_SUFFIX = ".proto"
-
 
 def _casing(kind: str, style: str, convert: Callable[[str], str], name: str) -> str | None:
     expected = convert(name)
@@ -112,8 +110,7 @@ def file_lower_snake_case(ctx: Context) -> Iterator[Problem]:
             yield ctx.at(
                 file,
                 None,
-                f"Filename {q(base)} should be lower_snake_case{_PROTO_SUFFIX}, "
-                f"such as {q(suggestion)}.",
+                f"Filename {q(base)} should be lower_snake_case.proto, such as {q(suggestion)}.",
             )
 
 

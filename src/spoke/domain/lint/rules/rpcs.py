@@ -30,13 +30,13 @@ def _simple_name(type_name: str) -> str:
     return type_name.rsplit(".", 1)[-1]
 
 
-def _standard_name(ctx: Context, kind: str, step: int, allow_empty: bool) -> Iterator[Problem]:
+def _standard_name(ctx: Context, kind: str, allow_empty: bool) -> Iterator[Problem]:
+    """``<Rpc><Kind>`` or ``<Service><Rpc><Kind>``, on the request or response type."""
+    request = kind == "request"
     suffix = kind.capitalize()
     for file in ctx.files:
         for service, method in walk.all_methods(file):
-            type_name = (
-                method.node.input_type if step == walk.METHOD_INPUT else (method.node.output_type)
-            )
+            type_name = method.node.input_type if request else method.node.output_type
             if allow_empty and type_name == EMPTY:
                 continue
             name = _simple_name(type_name)
@@ -46,19 +46,17 @@ def _standard_name(ctx: Context, kind: str, step: int, allow_empty: bool) -> Ite
             if name not in (short, qualified):
                 yield ctx.at(
                     file,
-                    method.child(step),
+                    method.child(walk.METHOD_INPUT if request else walk.METHOD_OUTPUT),
                     f"RPC {kind} type {q(name)} should be named {q(short)} or {q(qualified)}.",
                 )
 
 
 def rpc_request_standard_name(ctx: Context) -> Iterator[Problem]:
-    allow = ctx.config.rpc_allow_google_protobuf_empty_requests
-    return _standard_name(ctx, "request", walk.METHOD_INPUT, allow)
+    return _standard_name(ctx, "request", ctx.config.rpc_allow_google_protobuf_empty_requests)
 
 
 def rpc_response_standard_name(ctx: Context) -> Iterator[Problem]:
-    allow = ctx.config.rpc_allow_google_protobuf_empty_responses
-    return _standard_name(ctx, "response", walk.METHOD_OUTPUT, allow)
+    return _standard_name(ctx, "response", ctx.config.rpc_allow_google_protobuf_empty_responses)
 
 
 def rpc_request_response_unique(ctx: Context) -> Iterator[Problem]:
