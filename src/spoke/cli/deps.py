@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.table import Column, Table
 
 from spoke.cli.client import CliError, RegistryClient, path_of
 from spoke.cli.lockfile import read_lock, write_lock
-from spoke.cli.output import out, print_error
+from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token, friendly_errors
+from spoke.cli.output import out
 from spoke.cli.pull import parse_reference
 from spoke.cli.push import parse_dependency
-from spoke.domain.errors import SpokeError
 from spoke.domain.lock import Lock, LockedPin
 from spoke.domain.models import Dependency
 
@@ -25,41 +23,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
-# The same options as the other client commands (spoke.cli.main imports this module, so
-# they are declared here rather than imported from there).
-Registry = Annotated[
-    str,
-    typer.Option("--registry", envvar="SPOKE_REGISTRY", help="Registry URL.", show_default=True),
-]
-Token = Annotated[
-    str | None,
-    typer.Option("--token", envvar="SPOKE_TOKEN", help="Bearer token.", show_default=False),
-]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the raw JSON items.")]
-DEFAULT_REGISTRY = "http://localhost:8080"
 _ALL = 1_000_000  # "every item" for RegistryClient.paginate
 
 
 def _digest_column() -> Column:
     return Column("digest", overflow="fold")  # wrapped, never cut: digests get compared
-
-
-def _friendly(func: F) -> F:
-    """Errors as one readable message (no traceback), exit 1: as every client command."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CliError as exc:
-            print_error(exc)
-            raise typer.Exit(1) from None
-        except SpokeError as exc:
-            print_error(CliError(exc.message, details=exc.details))
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _pinned(client: RegistryClient, module: str, ref: str) -> dict[str, Any]:
@@ -77,7 +46,7 @@ def _dependencies(
 
 
 @app.command("show")
-@_friendly
+@friendly_errors
 def show(
     reference: Annotated[str, typer.Argument(help="MODULE@VERSION (or MODULE for latest).")],
     transitive: Annotated[
@@ -112,7 +81,7 @@ def show(
 
 
 @app.command("dependents")
-@_friendly
+@friendly_errors
 def dependents(
     reference: Annotated[str, typer.Argument(help="MODULE@VERSION (or MODULE for latest).")],
     as_json: AsJson = False,
@@ -140,7 +109,7 @@ def dependents(
 
 
 @app.command("lock")
-@_friendly
+@friendly_errors
 def lock(
     directory: Annotated[Path, typer.Argument(help="The tree `spoke push` pushes.")],
     dep: Annotated[

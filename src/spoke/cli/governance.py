@@ -13,16 +13,12 @@ import typer
 import yaml
 
 from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token
 from spoke.cli.output import out
 from spoke.cli.push import collect_files, parse_dependency, read_files
 
 FINDINGS_EXIT = 100
 
-Registry = Annotated[str, typer.Option("--registry", envvar="SPOKE_REGISTRY", help="Registry URL.")]
-Token = Annotated[
-    str | None,
-    typer.Option("--token", envvar="SPOKE_TOKEN", help="Bearer token.", show_default=False),
-]
 ErrorFormat = Annotated[
     str, typer.Option("--error-format", help="text (path:line:column:message) or json (buf's).")
 ]
@@ -77,7 +73,7 @@ def breaking(
     against: Annotated[str, typer.Option("--against", help="MODULE@VERSION to compare with.")],
     error_format: ErrorFormat = "text",
     dep: Deps = None,
-    registry: Registry = "http://localhost:8080",
+    registry: Registry = DEFAULT_REGISTRY,
     token: Token = None,
 ) -> None:
     """Check DIRECTORY for breaking changes against a pushed version (buf's rules)."""
@@ -97,7 +93,7 @@ def lint(
     directory: Annotated[Path, typer.Argument(help="Root of the .proto tree to lint.")],
     error_format: ErrorFormat = "text",
     dep: Deps = None,
-    registry: Registry = "http://localhost:8080",
+    registry: Registry = DEFAULT_REGISTRY,
     token: Token = None,
 ) -> None:
     """Lint DIRECTORY with buf's lint rules (buf.yaml's `lint:`; default STANDARD)."""
@@ -115,7 +111,7 @@ def diff(
     older: Annotated[str, typer.Argument(help="MODULE@VERSION to compare from.")],
     newer: Annotated[str, typer.Argument(help="MODULE@VERSION to compare to.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print the JSON.")] = False,
-    registry: Registry = "http://localhost:8080",
+    registry: Registry = DEFAULT_REGISTRY,
     token: Token = None,
 ) -> None:
     """What changed from OLDER to NEWER (same module), and which changes break."""

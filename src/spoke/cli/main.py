@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
 from spoke import __version__
@@ -20,10 +17,10 @@ from spoke.cli import pull as pull_cmd
 from spoke.cli import push as push_cmd
 from spoke.cli.client import CliError, RegistryClient, path_of
 from spoke.cli.deps import app as deps_app
+from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token, friendly_errors
 from spoke.cli.output import err as err_console
-from spoke.cli.output import out, print_error
+from spoke.cli.output import out
 from spoke.config import Settings
-from spoke.domain.errors import SpokeError
 from spoke.telemetry.tracing import configure_tracing, shutdown_tracing
 
 app = typer.Typer(
@@ -44,38 +41,6 @@ app.add_typer(versions_app, name="versions")
 app.add_typer(keys_app, name="keys")
 app.add_typer(admin_app, name="admin")
 app.add_typer(deps_app, name="deps")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-Registry = Annotated[
-    str,
-    typer.Option("--registry", envvar="SPOKE_REGISTRY", help="Registry URL.", show_default=True),
-]
-Token = Annotated[
-    str | None,
-    typer.Option("--token", envvar="SPOKE_TOKEN", help="Bearer token.", show_default=False),
-]
-DEFAULT_REGISTRY = "http://localhost:8080"
-
-
-def friendly_errors(func: F) -> F:
-    """Print errors as one readable message (no traceback) and exit 1."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CliError as exc:
-            print_error(exc)
-            raise typer.Exit(1) from None
-        except SpokeError as exc:
-            print_error(CliError(exc.message, details=exc.details))
-            raise typer.Exit(1) from None
-        except ValidationError as exc:
-            print_error(CliError(f"invalid settings: {exc}"))
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _version_callback(value: bool) -> None:

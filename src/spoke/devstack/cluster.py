@@ -22,7 +22,7 @@ from spoke.devstack.nginx import NginxServer
 from spoke.devstack.packages import ensure_debian_packages
 from spoke.devstack.ports import free_port
 from spoke.devstack.process import DevstackError, SpawnedServer
-from spoke.devstack.stack import Stack, start_stack
+from spoke.devstack.stack import Stack, describe_server, start_stack
 
 INSTANCES = 3
 POSTGRES_REPLICAS = 2
@@ -116,7 +116,7 @@ class Cluster:
 
     def describe(self) -> dict[str, Any]:
         described = self.stack.describe()
-        described["servers"] = [_describe(server) for server in self.servers()]
+        described["servers"] = [describe_server(server) for server in self.servers()]
         described["ports"] = sorted(p for s in self.servers() for p in s.listen_ports())
         described["env"] = self.env()
         described["instances"] = [
@@ -131,19 +131,6 @@ def _stop(server: SpawnedServer) -> str | None:
     except Exception as exc:  # keep stopping the others
         return str(exc)
     return None
-
-
-def _describe(server: SpawnedServer) -> dict[str, Any]:
-    return {
-        "name": server.name,
-        "pid": server.pid,
-        "port": server.port,
-        "directory": str(server.directory),
-        "log": str(server.log_path),
-        "marker": server.marker,
-        "stop_signal": server.stop_signal.name,
-        "stop_group": server.stop_group,
-    }
 
 
 def start_cluster(

@@ -118,19 +118,7 @@ class Stack:
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able record of the stack (the CLI's state file)."""
-        servers = [
-            {
-                "name": server.name,
-                "pid": server.pid,
-                "port": server.port,
-                "directory": str(server.directory),
-                "log": str(server.log_path),
-                "marker": server.marker,
-                "stop_signal": server.stop_signal.name,
-                "stop_group": server.stop_group,
-            }
-            for server in self.servers()
-        ]
+        servers = [describe_server(server) for server in self.servers()]
         return {
             "workdir": str(self.workdir),
             "servers": servers,
@@ -139,6 +127,20 @@ class Stack:
             "env": self.env(),
             "timings": self.timings,
         }
+
+
+def describe_server(server: SpawnedServer) -> dict[str, Any]:
+    """What the CLI's state file records of a server, to find and stop it later."""
+    return {
+        "name": server.name,
+        "pid": server.pid,
+        "port": server.port,
+        "directory": str(server.directory),
+        "log": str(server.log_path),
+        "marker": server.marker,
+        "stop_signal": server.stop_signal.name,
+        "stop_group": server.stop_group,
+    }
 
 
 def _stop_all(servers: list[SpawnedServer]) -> Callable[[], None]:

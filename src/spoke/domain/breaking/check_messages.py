@@ -35,7 +35,7 @@ def _message_pair(report: Report, message: Element, previous: Element) -> None:
                 )
     maximum = ranges.MESSAGE_SET_MAX if now.options.message_set_wire_format else ranges.MESSAGE_MAX
     if report.wants("RESERVED_MESSAGE_NO_DELETE"):
-        _ranges(
+        check_ranges(
             report,
             "RESERVED_MESSAGE_NO_DELETE",
             "reserved",
@@ -54,7 +54,7 @@ def _message_pair(report: Report, message: Element, previous: Element) -> None:
                 against=previous,
             )
     if report.wants("EXTENSION_MESSAGE_NO_DELETE"):
-        _ranges(
+        check_ranges(
             report,
             "EXTENSION_MESSAGE_NO_DELETE",
             "extension",
@@ -102,7 +102,7 @@ def _synthetic(message: DescriptorProto, index: int) -> bool:
     return len(members) == 1 and members[0].proto3_optional
 
 
-def _ranges(
+def check_ranges(
     report: Report,
     rule: str,
     kind: str,
@@ -125,19 +125,6 @@ def _ranges(
                 f'on {what} "{element.name}" is missing values: {removed} were removed.',
                 against=previous,
             )
-
-
-def check_ranges(
-    report: Report,
-    rule: str,
-    kind: str,
-    element: Element,
-    previous: Element,
-    before: list[ranges.Range],
-    now: list[ranges.Range],
-    maximum: int,
-) -> None:
-    _ranges(report, rule, kind, element, previous, before, now, maximum)
 
 
 def _required(report: Report, message: Element, previous: Element) -> None:
