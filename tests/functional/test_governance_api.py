@@ -184,3 +184,22 @@ async def test_dry_run_reports_and_stores_nothing(client: httpx.AsyncClient) -> 
     assert (await client.get("/modules/acme.pay/versions/v1.1.0")).status_code == 404
     listed = (await client.get("/modules/acme.pay/versions")).json()["items"]
     assert [v["version"] for v in listed] == ["v1.0.0"]
+
+
+async def test_a_reported_policy_answers_findings_without_refusing(
+    client: httpx.AsyncClient,
+) -> None:
+    plain = await _push(client, "v1.0.0", V1)
+    assert plain.status_code == 201 and "policy" not in plain.json()  # no policy yet
+    policy = {"breaking": {"use": ["FILE"]}, "lint": {"use": ["MINIMAL", "COMMENTS"]}}
+    assert (await client.put("/modules/acme.pay/policy", json=policy)).status_code == 200
+    pushed = await _push(client, "v1.1.0", V2_BREAKING)
+    assert pushed.status_code == 201, pushed.text
+    found = pushed.json()["policy"]
+    assert found["against"] == "v1.0.0"
+    assert found["breaking_enforced"] is False and found["lint_enforced"] is False
+    assert sorted(f["type"] for f in found["breaking"]) == [
+        "ENUM_VALUE_NO_DELETE",
+        "FIELD_SAME_TYPE",
+    ]
+    assert {f["type"] for f in found["lint"]} >= {"COMMENT_MESSAGE", "COMMENT_ENUM"}

@@ -122,6 +122,16 @@ class VersionOut(BaseModel):
         )
 
 
+class PushOut(VersionOut):
+    """A pushed version, and what the module's policy found (when it checks anything)."""
+
+    policy: dict[str, Any] | None = Field(
+        default=None,
+        description="`against`, `breaking` and `lint` findings (buf's JSON), and which of "
+        "them are enforced; reported findings do not refuse the push.",
+    )
+
+
 class VersionSummaryOut(BaseModel):
     module: str
     version: str

@@ -7,6 +7,9 @@ lint: {use: [STANDARD]}          # buf.yaml v2 lint section
 enforce_breaking: true           # a push that breaks the previous version is refused
 allow_breaking_on_major: true    # ... unless it raises the major version
 enforce_lint: false              # lint findings refuse a push (else they are reported)
+
+A section that is set but not enforced is still checked on every push: its findings come
+back in the push's answer (``policy``) without refusing it.
 ```
 """
 
@@ -31,8 +34,13 @@ class Policy:
     enforce_lint: bool = False
 
     @property
-    def enforces_anything(self) -> bool:
-        return self.enforce_breaking or self.enforce_lint
+    def checks_breaking(self) -> bool:
+        """Enforced, or configured to be reported on every push."""
+        return self.enforce_breaking or bool(self.breaking)
+
+    @property
+    def checks_lint(self) -> bool:
+        return self.enforce_lint or bool(self.lint)
 
     def breaking_config(self) -> BreakingConfig:
         return BreakingConfig.parse(self.breaking)

@@ -127,17 +127,18 @@ class GovernanceService:
         self, module: str, version: str, new: Schema, *, dry_run: bool
     ) -> PolicyCheck | None:
         """What the module's policy says of pushing ``new`` as ``version`` (None: the
-        module has no policy and this is not a dry run)."""
+        policy checks nothing and this is not a dry run). Raises ``PolicyViolation`` when
+        an enforced check finds something (not on a dry run)."""
         try:
             policy = await self.policy(module)
         except NotFound:
             policy = Policy()  # a new module: nothing to compare with
-        if not policy.enforces_anything and not dry_run:
+        if not (policy.checks_breaking or policy.checks_lint or dry_run):
             return None
         previous = await self._previous(module, version)
         breaking: list[Finding] = []
         breaking_enforced = policy.enforce_breaking
-        if previous is not None:
+        if previous is not None and (policy.checks_breaking or dry_run):
             if (
                 policy.allow_breaking_on_major
                 and Version.parse(version).major > Version.parse(previous).major
@@ -145,7 +146,7 @@ class GovernanceService:
                 breaking_enforced = False
             _, old = await self.schemas.of_version(module, previous)
             breaking = check_breaking(new, old, _breaking_config(policy.breaking))
-        lint = lint_findings(new, policy.lint) if (policy.enforce_lint or dry_run) else []
+        lint = lint_findings(new, policy.lint) if (policy.checks_lint or dry_run) else []
         check = PolicyCheck(previous, breaking, lint, breaking_enforced, policy.enforce_lint)
         if check.refused and not dry_run:
             raise PolicyViolation(

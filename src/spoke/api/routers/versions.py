@@ -14,6 +14,7 @@ from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, 
 from spoke.api.schemas import (
     Page,
     PushIn,
+    PushOut,
     VersionOut,
     VersionSummaryOut,
     error_responses,
@@ -30,10 +31,11 @@ router = APIRouter(prefix="/modules/{name}/versions", tags=["versions"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=VersionOut,
+    response_model=PushOut,
+    response_model_exclude_unset=True,
     dependencies=[requires(Permission.WRITE)],
     responses={
-        200: {"model": VersionOut, "description": "The same content was pushed before."},
+        200: {"model": PushOut, "description": "The same content was pushed before."},
         **error_responses(400, 409, 413, 415, 422),
     },
 )
@@ -82,7 +84,9 @@ async def push_version(
     if not result.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/modules/{stored.module}/versions/{stored.version}"
-    return VersionOut.of(stored)
+    if result.policy is None:  # no `policy` key at all: the answer is the version's
+        return PushOut(**VersionOut.of(stored).model_dump())
+    return PushOut(**VersionOut.of(stored).model_dump(), policy=result.policy.as_dict())
 
 
 @router.get("", responses=error_responses(400, 404), dependencies=[requires(Permission.READ)])
