@@ -203,3 +203,24 @@ async def test_a_reported_policy_answers_findings_without_refusing(
         "FIELD_SAME_TYPE",
     ]
     assert {f["type"] for f in found["lint"]} >= {"COMMENT_MESSAGE", "COMMENT_ENUM"}
+
+
+async def test_lint_endpoint(client: httpx.AsyncClient) -> None:
+    found = await client.post(
+        "/lint", json={"files": files(**{PATH: V1}), "config": {"use": ["COMMENTS"]}}
+    )
+    assert found.status_code == 200, found.text
+    assert {f["type"] for f in found.json()["findings"]} >= {"COMMENT_MESSAGE", "COMMENT_FIELD"}
+    clean = await client.post(
+        "/lint", json={"files": files(**{PATH: V1}), "config": {"use": ["MINIMAL"]}}
+    )
+    assert clean.json() == {"against": None, "count": 0, "findings": []}
+    no_proto = await client.post("/lint", json={"files": files(**{"README.md": "# x"})})
+    assert_error(no_proto, 400, "invalid_argument")
+    bad_config = await client.post(
+        "/lint", json={"files": files(**{PATH: V1}), "config": {"use": ["NOPE"]}}
+    )
+    assert_error(bad_config, 400)
+    assert "NOPE" in bad_config.json()["error"]["message"]
+    broken = await client.post("/lint", json={"files": files(**{PATH: "syntax = 3"})})
+    assert_error(broken, 422, "compile_failed")

@@ -150,7 +150,9 @@ class PushService:
         await self._reader.invalidate(module)
         if self._on_stored is not None:  # after the commit: the version is there to compile
             await self._on_stored(module, version)
-        if self._governance is not None:
+        if self._governance is not None and check is not None:
+            # Its policy will compare the next push with this one: keep the compiled form.
+            # (Modules without a policy pay nothing; a policy set later compiles on demand.)
             await self._governance.schemas.remember(stored, compiled.descriptor_set)
         return PushResult(stored, created=True, policy=check)
 
