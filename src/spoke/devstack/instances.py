@@ -42,12 +42,8 @@ class SpokeProcess(SpawnedServer):
     stop_timeout = 40.0
 
     def __init__(self, name: str, directory: Path, settings: Mapping[str, str]) -> None:
-        super().__init__()
-        self.name = name
-        self.directory = directory
-        self.host = HOST
         self.health_port = free_port()
-        self.port = self.health_port
+        super().__init__(name, directory, self.health_port, HOST)
         self.settings = dict(settings)
 
     @property

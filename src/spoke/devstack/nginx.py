@@ -78,11 +78,7 @@ class NginxServer(SpawnedServer):
         fail_timeout: float = 2.0,
         max_body: str = "80m",
     ) -> None:
-        super().__init__()
-        self.name = name
-        self.directory = directory
-        self.port = port
-        self.host = HOST
+        super().__init__(name, directory, port, HOST)
         self.upstreams = list(upstreams)
         self.max_fails = max_fails
         self.fail_timeout = fail_timeout

@@ -83,11 +83,7 @@ class PostgresServer(SpawnedServer):
     def __init__(
         self, name: str, root: Path, port: int, *, primary: PostgresServer | None = None
     ) -> None:
-        super().__init__()
-        self.name = name
-        self.directory = root
-        self.port = port
-        self.host = HOST
+        super().__init__(name, root, port, HOST)
         self.primary = primary
         self.account = _owner()
         self.start_timeout = START_TIMEOUT

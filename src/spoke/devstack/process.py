@@ -203,7 +203,11 @@ class SpawnedServer:
     #: The whole environment of the process (None: inherit ours).
     env: Mapping[str, str] | None = None
 
-    def __init__(self) -> None:
+    def __init__(self, name: str, directory: Path, port: int, host: str = "127.0.0.1") -> None:
+        self.name = name
+        self.directory = directory
+        self.port = port
+        self.host = host
         self._popen: subprocess.Popen[bytes] | None = None
 
     @property

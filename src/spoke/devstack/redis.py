@@ -86,11 +86,7 @@ class RedisServer(SpawnedServer):
     def __init__(
         self, name: str, directory: Path, port: int, *, replica_of: tuple[str, int] | None = None
     ) -> None:
-        super().__init__()
-        self.name = name
-        self.directory = directory
-        self.port = port
-        self.host = HOST
+        super().__init__(name, directory, port, HOST)
         self.replica_of = replica_of
 
     @property
@@ -134,11 +130,7 @@ class RedisSentinel(SpawnedServer):
         down_after_ms: int = 1000,
         failover_timeout_ms: int = 3000,
     ) -> None:
-        super().__init__()
-        self.name = name
-        self.directory = directory
-        self.port = port
-        self.host = HOST
+        super().__init__(name, directory, port, HOST)
         self.master = master
         self.quorum = quorum
         self.down_after_ms = down_after_ms

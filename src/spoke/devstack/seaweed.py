@@ -105,12 +105,8 @@ class SeaweedServer(SpawnedServer):
         secret_key: str,
         bucket: str = "spoke",
     ) -> None:
-        super().__init__()
-        self.name = name
-        self.directory = directory
+        super().__init__(name, directory, ports.s3, HOST)
         self.ports = ports
-        self.port = ports.s3
-        self.host = HOST
         self.access_key = access_key
         self.secret_key = secret_key
         self.bucket = bucket
