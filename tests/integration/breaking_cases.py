@@ -62,10 +62,9 @@ message M {
   double d = 16;
   reserved 100 to 110, 200;
   reserved "gone", "old_name";
-  extensions_marker_do_not_use = 0;
 }
 enum Color { COLOR_UNSPECIFIED = 0; COLOR_RED = 1; COLOR_BLUE = 2; }
-""".replace("  extensions_marker_do_not_use = 0;\n", "")
+"""
 )
 _FIELDS_NEW = (
     P3

@@ -108,7 +108,7 @@ class GovernanceService:
         ``breaking:`` section (None: the module's policy's)."""
         if config is None:
             config = (await self.policy(module)).breaking
-        old_version, old = await self.schemas.of_version(module, against)
+        old_version, old = await self.schemas.of_version(module, against, sources=False)
         return old_version, check_breaking(new, old, _breaking_config(config))
 
     async def lint(self, schema: Schema, config: Mapping[str, Any] | None) -> list[Finding]:
@@ -120,7 +120,7 @@ class GovernanceService:
     async def diff(self, module: str, version: str, against: str) -> tuple[Diff, list[Finding]]:
         policy = await self.policy(module)
         _, new = await self.schemas.of_version(module, version)
-        _, old = await self.schemas.of_version(module, against)
+        _, old = await self.schemas.of_version(module, against, sources=False)
         return diff(new, old), check_breaking(new, old, _breaking_config(policy.breaking))
 
     async def check_push(
@@ -144,7 +144,7 @@ class GovernanceService:
                 and Version.parse(version).major > Version.parse(previous).major
             ):
                 breaking_enforced = False
-            _, old = await self.schemas.of_version(module, previous)
+            _, old = await self.schemas.of_version(module, previous, sources=False)
             breaking = check_breaking(new, old, _breaking_config(policy.breaking))
         lint = lint_findings(new, policy.lint) if (policy.checks_lint or dry_run) else []
         check = PolicyCheck(previous, breaking, lint, breaking_enforced, policy.enforce_lint)

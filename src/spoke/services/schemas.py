@@ -48,9 +48,19 @@ class SchemaCompiler:
         """Keep a just-pushed version's compiled form for the checks of later pushes."""
         await self._cache.set(self._key(version), descriptor_set, SCHEMA_TTL)
 
-    async def of_version(self, module: str, ref: str) -> tuple[ModuleVersion, Schema]:
-        """A stored version (``latest`` allowed), compiled (or from the cache)."""
+    async def of_version(
+        self, module: str, ref: str, *, sources: bool = True
+    ) -> tuple[ModuleVersion, Schema]:
+        """A stored version (``latest`` allowed), compiled (or from the cache).
+
+        ``sources=False`` when the schema is only compared against (the old side of a
+        check): a cached version then costs no reads of its files.
+        """
         version = await self._reader.get(module, ref)
+        targets = [e.path for e in version.files if is_proto(e.path)]
+        cached = await self._cache.get(self._key(version))
+        if cached is not None and not sources:
+            return version, Schema(cached, targets=targets)
 
         async def read(entry: FileEntry) -> bytes:
             return await self._blobs.get(
@@ -59,7 +69,6 @@ class SchemaCompiler:
 
         protos = [e for e in version.files if is_proto(e.path)]
         contents = dict(zip([e.path for e in protos], await map_limited(read, protos), strict=True))
-        cached = await self._cache.get(self._key(version))
         if cached is not None:
             return version, Schema(cached, targets=contents, sources=contents)
         descriptor_set = await self._compile(module, contents, version.dependencies)

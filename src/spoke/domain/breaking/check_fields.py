@@ -7,7 +7,7 @@ import math
 import struct
 from collections.abc import Iterator
 
-from google.protobuf.descriptor_pb2 import FieldDescriptorProto
+from google.protobuf.descriptor_pb2 import FieldDescriptorProto, FieldOptions
 
 from spoke.domain.breaking import semantics as sem
 from spoke.domain.breaking.check_messages import field_description
@@ -214,7 +214,6 @@ def _option_rules(report: Report, field: FieldElement, previous: FieldElement) -
         was_js = previous.proto.options.jstype
         now_js = field.proto.options.jstype
         if was_js != now_js:
-            name = FieldDescriptorProto  # noqa: F841 - keeps the import explicit for readers
             report.add(
                 "FIELD_SAME_JSTYPE",
                 _option_location(field, _JSTYPE) or (field.file, field.path),
@@ -234,8 +233,6 @@ def _java_location(report: Report, field: FieldElement) -> tuple[str, tuple[int,
 
 
 def _jstype(value: int) -> str:
-    from google.protobuf.descriptor_pb2 import FieldOptions
-
     return str(FieldOptions.JSType.Name(value))  # type: ignore[arg-type]
 
 

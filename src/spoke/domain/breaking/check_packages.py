@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from spoke.domain.breaking.check_files import deleted_location
-from spoke.domain.breaking.index import Element, FieldElement, Index
+from spoke.domain.breaking.index import Element, Index
 from spoke.domain.breaking.report import Report
 
 
@@ -51,8 +51,8 @@ def check_packages(report: Report) -> None:
         (
             "PACKAGE_EXTENSION_NO_DELETE",
             "extension",
-            _as_elements(report.new.extensions),
-            _as_elements(report.old.extensions),
+            list(report.new.extensions),
+            list(report.old.extensions),
         ),
         (
             "PACKAGE_SERVICE_NO_DELETE",
@@ -86,7 +86,3 @@ def check_packages(report: Report) -> None:
                         file=element.file,
                         against=element,
                     )
-
-
-def _as_elements(extensions: list[FieldElement]) -> list[Element]:
-    return list(extensions)

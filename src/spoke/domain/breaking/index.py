@@ -11,9 +11,7 @@ from typing import Any
 from google.protobuf.descriptor_pb2 import (
     DescriptorProto,
     EnumDescriptorProto,
-    FieldDescriptorProto,
     FileDescriptorProto,
-    MethodDescriptorProto,
     ServiceDescriptorProto,
 )
 
@@ -180,12 +178,3 @@ def _walk_enums(proto: FileDescriptorProto) -> Iterator[tuple[str, EnumDescripto
     for (full, message), _ in _walk_messages(proto.message_type, package, ()):
         for enum in message.enum_type:
             yield f"{full}.{enum.name}", enum
-
-
-__all__ = [
-    "Element",
-    "FieldDescriptorProto",
-    "FieldElement",
-    "Index",
-    "MethodDescriptorProto",
-]
