@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from limits import RateLimitItem
 
 MiB = 1024 * 1024
+MIN_JWT_SECRET_BYTES = 32
 
 
 def parse_rate_limit(setting: str, text: str) -> RateLimitItem:
@@ -36,7 +37,11 @@ class Settings(BaseSettings):
     """Every knob of a registry instance. Unset backends fall back to the embedded default:
     SQLite and files under ``data_dir`` and an in-process cache."""
 
-    model_config = SettingsConfigDict(env_prefix="SPOKE_", extra="ignore")
+    # Errors never repeat a value: it may be a secret (a short SPOKE_JWT_SECRET, a URL
+    # with a password).
+    model_config = SettingsConfigDict(
+        env_prefix="SPOKE_", extra="ignore", hide_input_in_errors=True
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -117,6 +122,18 @@ class Settings(BaseSettings):
     rate_limit_write: str = "120/minute"
     rate_limit_auth_failures: str = "60/minute"
     rate_limit_compile: str = "60/minute"
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_jwt_secret(cls, value: str | None) -> str | None:
+        # HS256 with a short secret is brute-forced offline from one token (RFC 7518 §3.2
+        # wants at least the hash's 256 bits). Empty means unset.
+        if value and len(value.encode()) < MIN_JWT_SECRET_BYTES:
+            raise ValueError(
+                f"SPOKE_JWT_SECRET is {len(value.encode())} bytes long: an HS256 secret needs"
+                f" at least {MIN_JWT_SECRET_BYTES} (generate one with `openssl rand -hex 32`)"
+            )
+        return value or None
 
     @field_validator(
         "rate_limit_read", "rate_limit_write", "rate_limit_compile", "rate_limit_auth_failures"

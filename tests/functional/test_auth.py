@@ -3,15 +3,23 @@ expired, revoked, tampered and wrong-audience credentials; private modules."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 from typing import Any
 
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import RSAAlgorithm
 
 from tests.functional.conftest import MakeClient
 from tests.functional.support import assert_error, push
+from tests.integration.test_oidc import Jwks
+from tests.local_http import serving
 
 SECRET = "test-secret-" + "x" * 32
 AUDIENCE = "spoke-tests"
@@ -74,8 +82,70 @@ async def test_token_checks(required: httpx.AsyncClient) -> None:
         token(["read"], nbf=time.time() + 600),  # not yet valid
         token(["read"], aud="someone-else"),
         jwt.encode({"sub": "x", "aud": AUDIENCE, "roles": ["admin"]}, SECRET, "HS256"),  # no exp
+        # NumericDate claims that are not numbers (PyJWT reads whatever int() accepts).
+        signed({"alg": "HS256"}, claims(exp=str(int(time.time()) + 300))),
+        signed({"alg": "HS256"}, claims(exp=True)),
+        signed({"alg": "HS256"}, claims(exp=None)),
+        signed({"alg": "HS256"}, claims(nbf="0")),
+        signed({"alg": "HS256"}, claims(iat=[0])),
+        signed({"alg": "HS256"}, claims(sub="")),
+        # Hostile headers: a non-string kid, a list for alg, bad crit.
+        signed({"alg": "HS256", "kid": {"a": 1}}, claims()),
+        signed({"alg": ["HS256"]}, claims()),
+        signed({"alg": "HS256", "crit": [1]}, claims()),
     ]:
         assert_error(await required.get("/modules", headers=bearer(bad)), 401, "unauthenticated")
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    return {
+        "sub": "alice",
+        "roles": ["admin"],
+        "aud": AUDIENCE,
+        "exp": time.time() + 300,
+    } | overrides
+
+
+def signed(header: Any, payload: Any) -> str:
+    """A correctly signed HS256 token over any header and payload (jwt.encode checks them)."""
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}"
+    mac = hmac.new(SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(mac)}"
+
+
+async def test_an_oidc_token_of_the_wrong_key_type_is_a_401_and_counts(
+    make_client: MakeClient,
+) -> None:
+    """An ES256 header naming an RSA key of the provider was a 500 (PyJWT's TypeError) and
+    so escaped the lockout of bad credentials: it is a 401 that counts like any other."""
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    provider = Jwks()
+    with serving(provider.handler()) as base:
+        provider.url = f"{base}/jwks.json"
+        provider.publish("rsa", rsa_key.public_key(), RSAAlgorithm)
+        client = await make_client(
+            auth_mode="required",
+            oidc_jwks_url=provider.url,
+            oidc_audience=AUDIENCE,
+            rate_limit_auth_failures="2/minute",
+        )
+        good = jwt.encode(claims(roles=["read"]), rsa_key, "RS256", headers={"kid": "rsa"})
+        assert (await client.get("/modules", headers=bearer(good))).status_code == 200
+        ec_key = ec.generate_private_key(ec.SECP256R1())
+
+        def mismatched() -> dict[str, str]:  # ES256 signatures differ each time: new tokens
+            return bearer(jwt.encode(claims(), ec_key, "ES256", headers={"kid": "rsa"}))
+
+        for _ in range(2):
+            error = assert_error(
+                await client.get("/modules", headers=mismatched()), 401, "unauthenticated"
+            )
+            assert "algorithm" in error["message"]
+        assert_error(await client.get("/modules", headers=mismatched()), 429, "rate_limited")
 
 
 async def test_permission_boundaries(required: httpx.AsyncClient) -> None:

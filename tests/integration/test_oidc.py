@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -10,6 +12,8 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from spoke.auth import Unauthenticated
@@ -115,3 +119,72 @@ async def test_discovery_from_the_issuer(jwks: Jwks) -> None:
     assert await discover_jwks_url(jwks.issuer) == jwks.url
     with pytest.raises(RuntimeError, match="discovery"):
         await discover_jwks_url("http://127.0.0.1:1")
+
+
+async def test_a_header_naming_a_key_of_another_type_is_refused(jwks: Jwks) -> None:
+    """An ES256 header whose kid names an RSA key (and the reverse) is refused by the
+    verifier, not passed to a key of the wrong type (a TypeError, once a 500)."""
+    verifier = JwtVerifier(jwks_url=jwks.url, issuer=ISSUER, audience=AUDIENCE)
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    jwks.keys = [
+        {**json.loads(RSAAlgorithm.to_jwk(rsa_key.public_key())), "kid": "rsa"},
+        {**json.loads(ECAlgorithm.to_jwk(ec_key.public_key())), "kid": "ec"},
+    ]
+    assert (await verifier.verify(sign(rsa_key, "rsa", "RS256"))).subject == "jwt:bob"
+    assert (await verifier.verify(sign(ec_key, "ec", "ES256"))).subject == "jwt:bob"
+    for bad in [
+        sign(ec_key, "rsa", "ES256"),
+        sign(rsa_key, "ec", "RS256"),
+        _forged({"alg": "ES256", "kid": "rsa"}),
+        _forged({"alg": "RS256", "kid": "ec"}),
+    ]:
+        with pytest.raises(Unauthenticated, match="does not match the key's algorithm"):
+            await verifier.verify(bad)
+
+
+def _forged(header: Any, payload: Any = None) -> str:
+    def b64(value: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    payload = (
+        {"sub": "eve", "iss": ISSUER, "aud": AUDIENCE, "exp": 2**31} if payload is None else payload
+    )
+    return f"{b64(header)}.{b64(payload)}.{base64.urlsafe_b64encode(b'sig' * 20).decode()}"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+async def test_hostile_headers_against_a_jwks_are_refused(jwks: Jwks) -> None:
+    """Garbage kids, algorithms and headers through the JWKS path: always Unauthenticated."""
+    # No refetch for unknown kids inside a run: the provider is asked once.
+    verifier = JwtVerifier(jwks_url=jwks.url, audience=AUDIENCE, refresh_cooldown=3600)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwks.keys = [{**json.loads(RSAAlgorithm.to_jwk(key.public_key())), "kid": "k1"}]
+    outcomes: list[str] = []
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        header=st.fixed_dictionaries(
+            {"alg": st.sampled_from(["RS256", "ES256"])},
+            optional={"kid": st.just("k1") | _json, "crit": _json, "jwk": _json, "x5c": _json},
+        ),
+        payload=_json,
+    )
+    def check(header: dict[str, Any], payload: Any) -> None:
+        try:
+            asyncio.run(verifier.verify(_forged(header, payload)))
+        except Unauthenticated as exc:
+            outcomes.append(exc.message)
+        else:
+            raise AssertionError("a forged token verified")
+
+    await asyncio.to_thread(check)
+    assert outcomes
