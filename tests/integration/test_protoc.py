@@ -1,7 +1,11 @@
-"""protoc, for real: descriptor sets, import roots, diagnostics and the timeout."""
+"""protoc, for real: descriptor sets, import roots, diagnostics, the timeout, and how it is
+called (targets, plugin parameters, environment)."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,8 +13,14 @@ from pathlib import Path
 import pytest
 from google.protobuf import descriptor_pb2
 
-from spoke.compile.protoc import CompileResult, Protoc, locate_protoc
-from spoke.domain.errors import CompileFailed, Unprocessable
+from spoke.compile.protoc import (
+    MAX_DIAGNOSTICS,
+    CompileResult,
+    Protoc,
+    locate_protoc,
+    plugin_parameter,
+)
+from spoke.domain.errors import CompileFailed, InvalidArgument, Unprocessable
 
 A_PROTO = b"""syntax = "proto3";
 
@@ -212,3 +222,136 @@ async def test_memory_limit_fails_the_compile_cleanly(tmp_path: Path) -> None:
     roomy = Protoc(locate_protoc(), memory_limit=512 * 1024 * 1024)
     result = await roomy.compile([{"a.proto": b'syntax = "proto3";\nmessage A {}\n'}], ["a.proto"])
     assert result.descriptor_set
+
+
+# -- protoc's command line: nothing a user sends is ever read as a flag -------------------
+
+
+HOSTILE_NAMES = [
+    "-I/:x.proto",  # "/" on the import path, if read as a flag
+    "--include_imports.proto",
+    "@args.proto",  # an argument file, if it were on protoc's own command line
+    "a/-b.proto",
+]
+
+
+async def test_option_like_file_names_are_compiled_as_files(
+    protoc: Protoc, work_tmp: Path, tmp_path: Path
+) -> None:
+    """Names the domain refuses (defence in depth: they must be harmless here too)."""
+    leak = tmp_path / "leak.proto"
+    names = [*HOSTILE_NAMES, f"--dependency_out={leak}"]
+    root = {
+        name: f'syntax = "proto3";\nmessage M{i} {{}}\n'.encode() for i, name in enumerate(names)
+    }
+
+    result = await protoc.compile([root], sorted(root))
+
+    assert set(descriptors(result)) == set(root)
+    assert not leak.exists(), "a target path is never an option"
+    assert is_empty(work_tmp)
+
+
+@pytest.mark.parametrize("folder", ["a", "-x/@y"])
+async def test_diagnostics_name_files_by_import_path(
+    protoc: Protoc, work_tmp: Path, folder: str
+) -> None:
+    """Targets are passed as ./path; protoc still reports the path it was imported by."""
+    root = {
+        f"{folder}/b.proto": (
+            f'syntax = "proto3";\nimport "{folder}/c.proto";\nmessage B {{ C c = 1; X x = 2; }}\n'
+        ).encode(),
+        f"{folder}/c.proto": b'syntax = "proto3";\nmessage C { Y y = 1; }\n',
+    }
+
+    error = await compile_error(protoc, [root], [f"{folder}/b.proto"])
+
+    assert {d["file"] for d in error.details} == {f"{folder}/b.proto", f"{folder}/c.proto"}
+    assert {
+        "file": f"{folder}/b.proto",
+        "line": 3,
+        "column": 22,
+        "message": '"X" is not defined.',
+    } in error.details
+    assert not any("./" in d["message"] for d in error.details)
+    assert_no_temp_paths(error, work_tmp)
+
+
+async def test_a_file_that_is_the_folder_of_another_is_invalid(
+    protoc: Protoc, work_tmp: Path
+) -> None:
+    root = {"a.proto": b'syntax = "proto3";\n', "a.proto/b.proto": b'syntax = "proto3";\n'}
+
+    with pytest.raises(InvalidArgument, match="both a file and the folder"):
+        await protoc.compile([root], ["a.proto"])
+
+    assert is_empty(work_tmp)
+
+
+async def test_a_file_clashing_with_a_dependency_folder_compiles(protoc: Protoc) -> None:
+    """Each root has its own directory: a clash across roots cannot break the write (the
+    resolver refuses it before, so that a version and its dependencies make one tree)."""
+    own = {"a.proto": b'syntax = "proto3";\nimport "a.proto/b.proto";\nmessage A { B b = 1; }\n'}
+    dependency = {"a.proto/b.proto": b'syntax = "proto3";\nmessage B {}\n'}
+
+    result = await protoc.compile([own, dependency], ["a.proto"])
+
+    assert set(descriptors(result)) == {"a.proto", "a.proto/b.proto"}
+
+
+async def test_diagnostics_are_capped(protoc: Protoc, work_tmp: Path) -> None:
+    fields = "".join(f"  Missing{i} f{i} = {i};\n" for i in range(1, 251))
+    source = f'syntax = "proto3";\nmessage A {{\n{fields}}}\n'.encode()
+
+    error = await compile_error(protoc, [{"a.proto": source}], ["a.proto"])
+
+    assert len(error.details) == MAX_DIAGNOSTICS
+    assert error.message.startswith("250 error(s) compiling the files (the first 100 are listed)")
+    assert error.details[0]["message"] == '"Missing1" is not defined.'
+
+
+PLUGIN = """#!{python}
+import json, os, sys
+from google.protobuf.compiler import plugin_pb2
+
+request = plugin_pb2.CodeGeneratorRequest.FromString(sys.stdin.buffer.read())
+response = plugin_pb2.CodeGeneratorResponse()
+out = response.file.add()
+out.name = "env.json"
+out.content = json.dumps({{"env": dict(os.environ), "parameter": request.parameter,
+                          "files": list(request.file_to_generate), "cwd": os.getcwd()}})
+sys.stdout.buffer.write(response.SerializeToString())
+"""
+
+
+async def test_protoc_and_plugins_run_with_a_minimal_environment(
+    protoc: Protoc, work_tmp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPOKE_S3_SECRET_KEY", "hunter2")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "hunter3")
+    plugin = tmp_path / "protoc-gen-env"
+    plugin.write_text(PLUGIN.format(python=sys.executable))
+    plugin.chmod(0o755)
+    root = {"acme/a.proto": b'syntax = "proto3";\nmessage A {}\n'}
+
+    outputs = await protoc.generate(
+        [root],
+        ["acme/a.proto"],
+        lambda out: [
+            f"--plugin=protoc-gen-env={plugin}",
+            f"--env_out={out}",
+            f"--env_opt={plugin_parameter('Macme/a.proto', 'acme')}",
+        ],
+    )
+
+    seen = json.loads(outputs["env.json"])
+    env = seen["env"]
+    assert seen["files"] == ["acme/a.proto"], "the plugin gets import paths, not ./"
+    assert seen["parameter"] == "Macme/a.proto=acme"
+    assert set(env) <= {"PATH", "JAVA_HOME", "LANG", "HOME", "TMPDIR"}
+    assert env["PATH"] == os.environ["PATH"]
+    assert env["HOME"] == env["TMPDIR"] == str(Path(seen["cwd"]).parent)
+    assert Path(env["HOME"]).parent == work_tmp
+    assert "hunter2" not in outputs["env.json"].decode()
+    assert "hunter3" not in outputs["env.json"].decode()
+    assert is_empty(work_tmp)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spoke.compile.protoc import Protoc
+from spoke.compile.protoc import Protoc, plugin_parameter_safe
 from spoke.compile.toolchain import TOOL_SPECS, DescriptorSetOutput, Output, Toolchain
 from spoke.domain.errors import InvalidArgument, NotFound, Unavailable
 
@@ -295,8 +295,12 @@ def go_import_paths(roots: Sequence[Mapping[str, bytes]]) -> dict[str, str]:
         path: posixpath.dirname(path) or path.removesuffix(".proto")
         for root in roots
         for path, data in root.items()
-        # protoc joins plugin options with commas: such a name cannot be passed.
-        if path.endswith(".proto") and "," not in path and not _has_go_package(data)
+        # A name that cannot be one plugin parameter (a ',' or '=' in it) is left without
+        # a mapping; so is one with ';', which Go reads as "import path;package name".
+        if path.endswith(".proto")
+        and plugin_parameter_safe(f"M{path}")
+        and ";" not in path
+        and not _has_go_package(data)
     }
 
 

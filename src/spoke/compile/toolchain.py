@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spoke.compile.protoc import plugin_parameter
+
 _VERSION_TIMEOUT = 5.0
 
 
@@ -243,7 +245,9 @@ class Output:
         args.append(f"--{self.name}_out={out}")
         opts = list(self.opts)
         if self.import_map:
-            opts += [f"M{path}={package}" for path, package in sorted(imports.items())]
+            opts += [
+                plugin_parameter(f"M{path}", package) for path, package in sorted(imports.items())
+            ]
         return args + [f"--{self.name}_opt={opt}" for opt in opts]
 
     def describe(self) -> str:

@@ -1,4 +1,9 @@
-"""Module names: lowercase, start with a letter, then letters, digits, ``.``, ``_``, ``-``."""
+"""Module names: lowercase, start with a letter, then letters, digits, ``.``, ``_``, ``-``.
+
+Dots separate segments (``acme.payments.v1``): none of them is empty (no leading,
+trailing or doubled dot) and each starts with a letter or a digit, so a name never holds
+``..``, never ends in ``.`` and no segment looks like an option (``acme.-x``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import re
 from spoke.domain.errors import InvalidArgument
 
 MAX_MODULE_NAME_LENGTH = 100
-_MODULE_NAME = re.compile(r"[a-z][a-z0-9._-]*")
+_MODULE_NAME = re.compile(r"[a-z][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)*")
 
 
 def validate_module_name(name: str) -> str:
@@ -22,7 +27,8 @@ def validate_module_name(name: str) -> str:
     if not _MODULE_NAME.fullmatch(name):
         raise InvalidArgument(
             f"invalid module name {name!r}: use lowercase letters, digits, '.', '_' and '-', "
-            "starting with a letter",
+            "starting with a letter; dots separate non-empty parts that each start with a "
+            "letter or digit",
             details={"module": name},
         )
     return name

@@ -1,23 +1,50 @@
-"""File paths inside a module version.
+"""File paths inside a module version, and the trees they make.
 
-A path is relative, ``/``-separated, valid UTF-8 without control characters, has no empty,
-``.`` or ``..`` segments, and names a ``.proto`` file (or ``README.md`` at the root, for docs).
-These rules keep every path safe to join under a directory and to put in an archive.
+A path is relative, ``/``-separated, valid UTF-8, and names a ``.proto`` file (or
+``README.md`` at the root, for docs). It has
+
+- no empty, ``.`` or ``..`` segments, and no ``\\``: it joins safely under a directory and
+  goes into an archive as it is;
+- no control characters (category Cc: NUL, newlines, ...), no line or paragraph
+  separators (Zl, Zp) and no format characters (Cf: the bidirectional embeddings,
+  overrides and isolates U+202A to U+202E and U+2066 to U+2069, the zero-width characters
+  and marks U+200B to U+200F and U+2060, the BOM U+FEFF, ...): a path reads as what it
+  is ("Trojan Source"), and one argument stays one line;
+- no segment starting with ``-`` or ``@``: protoc (which has no ``--``) and most command
+  line tools take ``-x`` for an option and protoc takes ``@x`` for a file of arguments,
+  in whatever folder a user runs them on pulled files.
+
+A tree (``validate_tree``) holds each path once, and no path that is the folder of
+another (``a.proto`` beside ``a.proto/b.proto``): it can be written to one directory.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection, Iterable
 
 from spoke.domain.errors import InvalidArgument
 
 MAX_PATH_BYTES = 1024
 README = "README.md"
 PROTO_SUFFIX = ".proto"
+# Cs (surrogates) cannot be encoded: they are reported as invalid UTF-8 first.
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Cf": "an invisible formatting character (bidirectional or zero-width)",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+_OPTION_PREFIXES = ("-", "@")
 
 
 def _reject(path: str, reason: str) -> InvalidArgument:
     shown = path.encode("utf-8", "backslashreplace").decode("utf-8")
+    # Shown escaped: a message must not carry the invisible characters it refuses.
+    shown = "".join(
+        ch if unicodedata.category(ch) not in _REFUSED_CATEGORIES else f"\\u{ord(ch):04x}"
+        for ch in shown
+    )
     return InvalidArgument(f"invalid file path {shown!r}: {reason}", details={"path": shown})
 
 
@@ -33,8 +60,9 @@ def validate_path(path: str) -> str:
         raise _reject(path[:64] + "…", f"it is longer than {MAX_PATH_BYTES} bytes")
     if "\x00" in path:
         raise _reject(path, "it contains a NUL character")
-    if any(unicodedata.category(ch) == "Cc" for ch in path):
-        raise _reject(path, "it contains a control character")
+    for ch in path:
+        if (what := _REFUSED_CATEGORIES.get(unicodedata.category(ch))) is not None:
+            raise _reject(path, f"it contains {what} (U+{ord(ch):04X})")
     if "\\" in path:
         raise _reject(path, "use '/' to separate directories, not '\\'")
     if path.startswith("/"):
@@ -42,11 +70,45 @@ def validate_path(path: str) -> str:
     segments = path.split("/")
     if any(seg in ("", ".", "..") for seg in segments):
         raise _reject(path, "it must not contain empty, '.' or '..' segments")
+    if any(seg.startswith(_OPTION_PREFIXES) for seg in segments):
+        raise _reject(path, "no file or folder name may start with '-' or '@'")
     if path != README and not path.endswith(PROTO_SUFFIX):
         raise _reject(path, f"only {PROTO_SUFFIX} files (and a root {README}) may be pushed")
     if path.endswith(PROTO_SUFFIX) and segments[-1] == PROTO_SUFFIX:
         raise _reject(path, "the file name is empty")
     return path
+
+
+def validate_tree(paths: Iterable[str]) -> list[str]:
+    """Return ``paths`` if together they are a valid tree, else raise ``InvalidArgument``:
+    each is a valid path (``validate_path``), none comes twice, and none is the folder of
+    another."""
+    seen: set[str] = set()
+    checked: list[str] = []
+    for path in paths:
+        validate_path(path)
+        if path in seen:
+            raise _reject(path, "it comes twice")
+        seen.add(path)
+        checked.append(path)
+    if (clash := folder_clash(seen)) is not None:
+        file, nested = clash
+        raise InvalidArgument(
+            f"{file!r} is both a file and the folder of {nested!r}",
+            details={"path": file, "nested": nested},
+        )
+    return checked
+
+
+def folder_clash(paths: Collection[str]) -> tuple[str, str] | None:
+    """A path of ``paths`` that is also a folder of another one, with that other one
+    (``("a.proto", "a.proto/b.proto")``), or None when the paths fit in one directory."""
+    for path in sorted(paths):
+        segments = path.split("/")
+        for end in range(1, len(segments)):
+            if (folder := "/".join(segments[:end])) in paths:
+                return folder, path
+    return None
 
 
 def is_proto(path: str) -> bool:

@@ -10,7 +10,7 @@ from spoke.domain.errors import DependencyError
 from spoke.domain.graph import DependencyCycle, ResolvedDependency, label
 from spoke.domain.layout import file_key
 from spoke.domain.models import Dependency, FileEntry, ModuleVersion
-from spoke.domain.paths import is_proto
+from spoke.domain.paths import folder_clash, is_proto
 from spoke.services.concurrency import map_limited
 from spoke.services.versions import VersionReader
 from spoke.storage.blobs import BlobStore
@@ -56,6 +56,13 @@ class DependencyResolver:
 
             data = await map_limited(read, proto_entries)
             roots.append({e.path: d for e, d in zip(proto_entries, data, strict=True)})
+        if (clash := folder_clash(owners)) is not None:  # ("a.proto", "a.proto/b.proto")
+            file, nested = clash
+            raise DependencyError(
+                f"{file!r} in {owners[file]} is the folder of {nested!r} in {owners[nested]}; "
+                "a version and its dependencies must fit in one tree",
+                details={"path": file, "nested": nested},
+            )
         return roots
 
     async def closure(self, module: str, deps: Sequence[Dependency]) -> list[ModuleVersion]:

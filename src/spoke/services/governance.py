@@ -12,10 +12,10 @@ from spoke.domain.diff import Diff, diff
 from spoke.domain.errors import InvalidArgument, NotFound, Unprocessable
 from spoke.domain.models import Dependency, ModuleVersion
 from spoke.domain.names import validate_module_name
-from spoke.domain.paths import is_proto, validate_path
 from spoke.domain.policy import Policy
 from spoke.domain.schema import Finding, Schema
 from spoke.domain.versions import Version
+from spoke.services.files import FileLimits, read_tree
 from spoke.services.schemas import SchemaCompiler
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.policies import PolicyStore
@@ -80,22 +80,15 @@ class GovernanceService:
 
     # -- checks ----------------------------------------------------------------------
     async def schema_of_files(
-        self, module: str, files: Sequence[tuple[str, str]], deps: Sequence[Dependency]
+        self,
+        module: str,
+        files: Sequence[tuple[str, str]],
+        deps: Sequence[Dependency],
+        limits: FileLimits,
     ) -> Schema:
-        """Files sent with a request (not stored), compiled with their dependencies."""
-        contents: dict[str, bytes] = {}
-        for path, text in files:
-            path = validate_path(path)
-            if path in contents:
-                raise InvalidArgument(f"file {path!r} is sent twice", details={"path": path})
-            try:
-                contents[path] = text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InvalidArgument(
-                    f"file {path!r} is not valid UTF-8", details={"path": path}
-                ) from None
-        if not any(is_proto(path) for path in contents):
-            raise InvalidArgument("send at least one .proto file")
+        """Files sent with a request (not stored), compiled with their dependencies;
+        ``limits`` are a push's (``PushService.limits``)."""
+        contents = read_tree(files, limits)
         pinned = [
             Dependency(validate_module_name(d.module), str(Version.parse(d.version))) for d in deps
         ]

@@ -12,22 +12,18 @@ from datetime import UTC, datetime
 
 from spoke.compile.protoc import Protoc
 from spoke.domain.digests import manifest_digest, sha256_hex
-from spoke.domain.errors import (
-    DependencyError,
-    InvalidArgument,
-    TooLarge,
-    VersionConflict,
-)
+from spoke.domain.errors import DependencyError, VersionConflict
 from spoke.domain.graph import DependencyCycle, label
 from spoke.domain.layout import file_key
 from spoke.domain.lock import LockedPin, check_lock, validate_pins
 from spoke.domain.models import Dependency, FileEntry, ModuleVersion, NewVersion, Source
 from spoke.domain.names import validate_module_name
-from spoke.domain.paths import is_proto, validate_path
+from spoke.domain.paths import is_proto
 from spoke.domain.schema import Schema
 from spoke.domain.versions import Version
 from spoke.services.concurrency import map_limited
 from spoke.services.dependencies import DependencyResolver
+from spoke.services.files import FileLimits, read_tree
 from spoke.services.governance import GovernanceService, PolicyCheck
 from spoke.services.modules import validate_description
 from spoke.services.versions import VersionReader
@@ -63,10 +59,8 @@ class PushResult:
     dry_run: bool = False
 
 
-@dataclass(frozen=True)
-class PushLimits:
-    max_file_size: int
-    max_files: int
+#: The limits of one push (the name the composition root builds them by).
+PushLimits = FileLimits
 
 
 class PushService:
@@ -89,6 +83,11 @@ class PushService:
         self._dependencies = DependencyResolver(reader, blobs)
         self._on_stored = on_stored
         self._governance = governance
+
+    @property
+    def limits(self) -> FileLimits:
+        """What one request may send: a push, and a lint or breaking check of files."""
+        return self._limits
 
     async def push(self, request: PushRequest, *, dry_run: bool = False) -> PushResult:
         """Store ``request`` as a new version, once it compiles and the module's policy
@@ -170,32 +169,7 @@ class PushService:
         return [r.pinned for r in resolved]
 
     def _validate_files(self, files: Sequence[PushFile]) -> dict[str, bytes]:
-        if len(files) > self._limits.max_files:
-            raise TooLarge(
-                f"{len(files)} files pushed; the limit is {self._limits.max_files} per version",
-                details={"files": len(files), "limit": self._limits.max_files},
-            )
-        contents: dict[str, bytes] = {}
-        for file in files:
-            path = validate_path(file.path)
-            if path in contents:
-                raise InvalidArgument(f"file {path!r} is pushed twice", details={"path": path})
-            try:
-                data = file.content.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InvalidArgument(
-                    f"file {path!r} is not valid UTF-8", details={"path": path}
-                ) from None
-            if len(data) > self._limits.max_file_size:
-                raise TooLarge(
-                    f"file {path!r} is {len(data)} bytes; the limit is "
-                    f"{self._limits.max_file_size} bytes",
-                    details={"path": path, "size": len(data), "limit": self._limits.max_file_size},
-                )
-            contents[path] = data
-        if not any(is_proto(path) for path in contents):
-            raise InvalidArgument("a version needs at least one .proto file")
-        return contents
+        return read_tree([(file.path, file.content) for file in files], self._limits)
 
 
 def _validate_dependencies(

@@ -54,7 +54,7 @@ async def put_policy(
 
 @router.post(
     "/modules/{name}/breaking",
-    responses=error_responses(400, 401, 403, 404, 422),
+    responses=error_responses(400, 401, 403, 404, 413, 422),
     dependencies=[requires(Permission.READ)],
 )
 async def breaking(name: str, body: BreakingIn, services: ServicesDep) -> FindingsOut:
@@ -66,7 +66,7 @@ async def breaking(name: str, body: BreakingIn, services: ServicesDep) -> Findin
     if body.files is not None:
         deps = [Dependency(d.module, d.version) for d in body.dependencies]
         schema = await governance.schema_of_files(
-            name, [(f.path, f.content) for f in body.files], deps
+            name, [(f.path, f.content) for f in body.files], deps, services.push.limits
         )
     else:
         assert body.version is not None
@@ -77,14 +77,14 @@ async def breaking(name: str, body: BreakingIn, services: ServicesDep) -> Findin
 
 @router.post(
     "/lint",
-    responses=error_responses(400, 401, 422),
+    responses=error_responses(400, 401, 413, 422),
     dependencies=[requires(Permission.READ, per_module=False)],
 )
 async def lint(body: LintIn, services: ServicesDep) -> FindingsOut:
     """Lint `files` with buf's lint rules (a buf.yaml `lint:` section; default STANDARD)."""
     deps = [Dependency(d.module, d.version) for d in body.dependencies]
     schema = await services.governance.schema_of_files(
-        "lint", [(f.path, f.content) for f in body.files], deps
+        "lint", [(f.path, f.content) for f in body.files], deps, services.push.limits
     )
     return _findings(await services.governance.lint(schema, body.config))
 
