@@ -9,7 +9,7 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
-from spoke.auth import AuthMode, Forbidden, Principal, Unauthenticated
+from spoke.auth import AuthMode, Forbidden, HiddenModule, Principal, Unauthenticated
 from spoke.auth.authenticator import Authenticator
 from spoke.domain.access import Permission
 from spoke.domain.errors import ModuleNotFound
@@ -72,7 +72,7 @@ class Access:
             public = await self._public(module)
             if public is None or public:
                 return  # a missing module is 404 from the route; public is readable
-            raise ModuleNotFound(module)
+            raise HiddenModule(module)
         if not principal.authenticated:
             raise Unauthenticated(f"{permission} access needs a credential")
         target = f"module {module!r}" if module else "the registry"

@@ -19,6 +19,12 @@ TOKEN_PREFIX = "spoke_"  # noqa: S105 - the public marker of a key, not a secret
 _LOOKUP = 12  # characters of the token kept in clear to find its row
 
 
+def lookup_prefix(token: str) -> str:
+    """The characters of ``token`` kept in clear to find its row (and to name the key
+    without its secret)."""
+    return token[:_LOOKUP]
+
+
 def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(30)
 

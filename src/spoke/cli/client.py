@@ -26,13 +26,52 @@ def path_of(*segments: str) -> str:
     return "/" + "/".join(quote(s, safe="/") for s in segments)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the scheme's default when none is written)."""
+    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
+
+
+class _Credentials:
+    """A request hook: the bearer token goes to the registry's origin and nowhere else.
+
+    httpx runs request hooks on every request it sends, redirect hops included, after
+    auth and default headers: any ``Authorization`` header on a request to another origin
+    (an absolute ``Location`` or ``download_url`` a registry answered with, a redirect)
+    is dropped here, whoever set it.
+    """
+
+    def __init__(self, registry: httpx.URL, token: str | None) -> None:
+        self._origin = origin(registry)
+        self._header = f"Bearer {token}" if token else None
+
+    def __call__(self, request: httpx.Request) -> None:
+        if self._header is not None and origin(request.url) == self._origin:
+            request.headers["Authorization"] = self._header
+        else:
+            request.headers.pop("Authorization", None)
+
+
 class RegistryClient:
+    """The registry's API over HTTP; credentials only ever go to ``base_url``'s origin."""
+
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 300.0) -> None:
-        headers = {"User-Agent": f"spoke-cli/{__version__}"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        try:
+            registry = httpx.URL(self.base_url)
+        except httpx.InvalidURL as exc:
+            raise CliError(f"the registry URL {base_url!r} is not valid: {exc}") from None
+        if registry.scheme not in _DEFAULT_PORTS or not registry.host:
+            raise CliError(f"the registry URL {base_url!r} must be http:// or https://HOST")
+        self._http = httpx.Client(
+            base_url=registry,
+            headers={"User-Agent": f"spoke-cli/{__version__}"},
+            timeout=timeout,
+            follow_redirects=False,
+            event_hooks={"request": [_Credentials(registry, token)]},
+        )
 
     def __enter__(self) -> RegistryClient:
         return self

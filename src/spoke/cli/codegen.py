@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import time
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn
 
+from spoke.cli.archives import zip_files
 from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.localfiles import write_tree
 from spoke.cli.output import err
+from spoke.domain.trees import validate_generated_path
 
 POLL_FOR = 600.0
 
@@ -22,7 +24,7 @@ def compile_version(
     """Ask the registry to compile; wait while another worker is on it."""
     params = {"grpc": "true"} if grpc else {}
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
+        SpinnerColumn(), TextColumn("{task.description}", markup=False), console=err, transient=True
     ) as bar:
         bar.add_task(f"compiling {module}@{ref} for {language}")
         response = client.request(
@@ -66,21 +68,9 @@ def download(client: RegistryClient, job: dict[str, Any]) -> bytes:
 
 
 def unpack(data: bytes, out_dir: Path) -> int:
-    """Write the archive's files under ``out_dir``, refusing paths that would leave it."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise CliError(f"the registry sent something that is not a zip archive: {exc}") from exc
-    count = 0
-    with archive:
-        for info in archive.infolist():
-            name = PurePosixPath(info.filename)
-            if info.is_dir():
-                continue
-            if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
-                raise CliError(f"the archive holds an unsafe path {info.filename!r}")
-            target = out_dir.joinpath(*name.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(info))
-            count += 1
-    return count
+    """Write the archive's generated files under ``out_dir``; an entry that is not a
+    plausible generated file (a dotfile, a path leaving ``out_dir``, a link) stops it all
+    before anything is written."""
+    files = zip_files(data, validate_generated_path)
+    write_tree(out_dir, files)
+    return len(files)

@@ -12,7 +12,7 @@ from rich.table import Column, Table
 from spoke.cli.client import CliError, RegistryClient, path_of
 from spoke.cli.lockfile import read_lock, write_lock
 from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token, friendly_errors
-from spoke.cli.output import out
+from spoke.cli.output import out, print_data
 from spoke.cli.pull import parse_reference
 from spoke.cli.push import parse_dependency
 from spoke.domain.lock import Lock, LockedPin
@@ -62,7 +62,7 @@ def show(
         root = _pinned(client, module, ref)
         items = _dependencies(client, module, root["version"], transitive=transitive)
     if as_json:
-        typer.echo(json.dumps(items, indent=2))
+        print_data(json.dumps(items, indent=2))
         return
     name = f"{root['module']}@{root['version']}"
     if not items:
@@ -95,7 +95,7 @@ def dependents(
         path = path_of("modules", module, "versions", root["version"], "dependents")
         items = list(client.paginate(path, limit=_ALL))
     if as_json:
-        typer.echo(json.dumps(items, indent=2))
+        print_data(json.dumps(items, indent=2))
         return
     name = f"{root['module']}@{root['version']}"
     if not items:

@@ -13,8 +13,9 @@ import typer
 import yaml
 
 from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.localfiles import check_inside
 from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token
-from spoke.cli.output import out
+from spoke.cli.output import out, print_data
 from spoke.cli.push import collect_files, parse_dependency, read_files
 
 FINDINGS_EXIT = 100
@@ -33,7 +34,7 @@ def buf_config(directory: Path, section: str) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.safe_load(check_inside(directory, path).read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise CliError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(document, dict):
@@ -56,7 +57,7 @@ def report(findings: list[dict[str, Any]], error_format: str) -> None:
         raise CliError(f"--error-format {error_format!r}: use text or json")
     for finding in findings:
         if error_format == "json":
-            out.print(orjson.dumps(finding).decode(), highlight=False, soft_wrap=True)
+            print_data(orjson.dumps(finding).decode())
         else:
             where = finding.get("path") or "<input>"
             out.print(
@@ -124,7 +125,7 @@ def diff(
             "GET", path_of("modules", module, "versions", after, "diff"), params={"against": before}
         )
     if json_output:
-        out.print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode(), highlight=False)
+        print_data(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
         return
     for sign, key in (("+", "added"), ("-", "removed"), ("~", "changed")):
         for change in result[key]:

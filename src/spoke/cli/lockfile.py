@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from spoke.cli.client import CliError
+from spoke.cli.localfiles import check_inside
 from spoke.domain.errors import InvalidArgument
 from spoke.domain.lock import LOCK_FILE, LOCK_FORMAT, Lock
 
@@ -16,7 +17,7 @@ def read_lock(root: Path) -> Lock | None:
     if not path.is_file():
         return None
     try:
-        return Lock.parse(path.read_text(encoding="utf-8"))
+        return Lock.parse(check_inside(root, path).read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise CliError(f"{path} is not valid UTF-8: {exc.reason}") from None
     except InvalidArgument as exc:
@@ -27,6 +28,8 @@ def write_lock(root: Path, lock: Lock) -> Path:
     if not root.is_dir():
         raise CliError(f"{root} is not a directory")
     path = root / LOCK_FILE
+    if path.is_symlink():  # written through only when it stays inside ROOT
+        check_inside(root, path)
     path.write_text(lock.render(), encoding="utf-8")
     return path
 

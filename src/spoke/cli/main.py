@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from spoke import __version__
 from spoke.cli import governance as governance_cmd
@@ -19,7 +20,7 @@ from spoke.cli.client import CliError, RegistryClient, path_of
 from spoke.cli.deps import app as deps_app
 from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token, friendly_errors
 from spoke.cli.output import err as err_console
-from spoke.cli.output import out
+from spoke.cli.output import out, print_data
 from spoke.config import Settings
 from spoke.telemetry.tracing import configure_tracing, shutdown_tracing
 
@@ -221,7 +222,12 @@ def push(
     registry: Registry = DEFAULT_REGISTRY,
     token: Token = None,
 ) -> None:
-    """Push every .proto file under DIRECTORY (and a root README.md) as MODULE@VERSION."""
+    """Push every .proto file under DIRECTORY (and a root README.md) as MODULE@VERSION.
+
+    Hidden folders are skipped and links to folders are not followed. A link to a file is
+    read only when it resolves inside DIRECTORY (outside any hidden folder): a link that
+    leaves it (README.md -> ~/.netrc) stops the push before anything is sent.
+    """
     source = {"repository": source_repository, "commit": source_commit, "branch": source_branch}
     with RegistryClient(registry, token) as client:
         result = push_cmd.push(
@@ -265,7 +271,12 @@ def compile_command(
     registry: Registry = DEFAULT_REGISTRY,
     token: Token = None,
 ) -> None:
-    """Compile a version to LANG on the registry, download and unpack the generated code."""
+    """Compile a version to LANG on the registry, download and unpack the generated code.
+
+    Only generated source files are written, inside OUTPUT: an archive entry that leaves
+    it, is hidden (.git/config), is a link or is no generated file stops the unpacking
+    before anything is written.
+    """
     from spoke.cli import codegen
 
     module, ref = pull_cmd.parse_reference(reference)
@@ -331,7 +342,7 @@ ExpiryOption = Annotated[int | None, typer.Option(help="Days until the key expir
 def _print_new_key(key: dict[str, Any]) -> None:
     out.print(f"created key {key['id']} ({key['name']}): {' '.join(key['grants'])}")
     err_console.print("the token is shown once; store it now:", style="bold")
-    typer.echo(key["token"])
+    print_data(key["token"])
 
 
 @keys_app.command("create")
@@ -464,9 +475,13 @@ def show(
     with RegistryClient(registry, token) as client:
         meta = client.json("GET", path_of("modules", module, "versions", ref))
     if as_json:
-        typer.echo(json.dumps(meta, indent=2))
+        print_data(json.dumps(meta, indent=2))
         return
-    out.print(f"[bold]{meta['module']}@{meta['version']}[/]  created {meta['created_at']}")
+    out.print(
+        Text.assemble(
+            (f"{meta['module']}@{meta['version']}", "bold"), f"  created {meta['created_at']}"
+        )
+    )
     out.print(f"digest {meta['digest']}", highlight=False)
     for dep in meta["dependencies"]:
         out.print(f"depends on {dep['module']}@{dep['version']}")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tarfile
 from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
+from spoke.cli.archives import tar_gz_files
 from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.localfiles import write_tree
 from spoke.cli.output import err
-from spoke.domain.errors import InvalidArgument
 from spoke.domain.paths import validate_path
+from spoke.domain.trees import validate_relative_path
 
 
 def parse_reference(text: str) -> tuple[str, str]:
@@ -55,27 +56,20 @@ def _download(client: RegistryClient, path: str) -> bytes:
 
 
 def _extract(archive: bytes, expected: dict[str, str], out_dir: Path) -> None:
-    """Write the archive's files under ``out_dir``, refusing anything unexpected."""
-    contents: dict[str, bytes] = {}
-    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-        for member in tar:
-            if not member.isfile():
-                raise CliError(f"the archive holds a non-file entry {member.name!r}")
-            try:
-                path = validate_path(member.name)
-            except InvalidArgument as exc:
-                raise CliError(f"the archive holds an unsafe path: {exc.message}") from exc
-            if path not in expected:
-                raise CliError(f"the archive holds {path!r}, which the version does not list")
-            handle = tar.extractfile(member)
-            data = handle.read() if handle else b""
-            if hashlib.sha256(data).hexdigest() != expected[path]:
-                raise CliError(f"{path} does not match its sha256: the download is corrupt")
-            contents[path] = data
+    """Write the archive's files under ``out_dir``, refusing anything unexpected: every
+    path must be one a version can hold, listed in its metadata, with that sha256."""
+    contents = tar_gz_files(archive, _version_path)
+    for path, data in contents.items():
+        if path not in expected:
+            raise CliError(f"the archive holds {path!r}, which the version does not list")
+        if hashlib.sha256(data).hexdigest() != expected[path]:
+            raise CliError(f"{path} does not match its sha256: the download is corrupt")
     missing = sorted(set(expected) - set(contents))
     if missing:
         raise CliError(f"the archive lacks {len(missing)} file(s), first {missing[0]!r}")
-    for path, data in contents.items():
-        target = out_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    write_tree(out_dir, contents)
+
+
+def _version_path(path: str) -> str:
+    """A path a version can hold (the registry checks the same on push), and safe to write."""
+    return validate_relative_path(validate_path(path))

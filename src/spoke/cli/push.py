@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from spoke.cli.client import CliError, RegistryClient, path_of
+from spoke.cli.localfiles import check_inside
 from spoke.cli.lockfile import push_dependencies
 from spoke.cli.output import err
 
@@ -24,17 +25,21 @@ _CHUNK = 256 * 1024
 
 
 def collect_files(root: Path) -> list[Path]:
-    """Every ``.proto`` below ``root`` (hidden directories skipped) and a root README.md."""
+    """Every ``.proto`` below ``root`` (hidden directories skipped) and a root README.md.
+
+    Links to folders are not followed; a link to a file is read only when it resolves
+    inside ``root`` (and not into a hidden folder): one that leaves ``root`` is an error.
+    """
     if not root.is_dir():
         raise CliError(f"{root} is not a directory")
     found = sorted(
-        p
+        check_inside(root, p)
         for p in root.rglob("*.proto")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
     readme = root / "README.md"
     if readme.is_file():
-        found.append(readme)
+        found.append(check_inside(root, readme))
     if not any(p.suffix == ".proto" for p in found):
         raise CliError(f"no .proto files found under {root}")
     return found

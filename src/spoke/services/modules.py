@@ -5,18 +5,21 @@ from __future__ import annotations
 from spoke.domain.errors import InvalidArgument
 from spoke.domain.models import Module
 from spoke.domain.names import MAX_MODULE_NAME_LENGTH, validate_module_name
+from spoke.domain.text import refuse_unsafe
 from spoke.storage.metadata import MetadataStore
 
 MAX_DESCRIPTION_LENGTH = 4096
 
 
 def validate_description(description: str) -> str:
+    """A description: at most ``MAX_DESCRIPTION_LENGTH`` characters; lines and tabs, but
+    no other control characters (no escape sequences, no ``\\r`` overwriting a line)."""
     if len(description) > MAX_DESCRIPTION_LENGTH:
         raise InvalidArgument(
             f"description is {len(description)} characters long; "
             f"the limit is {MAX_DESCRIPTION_LENGTH}"
         )
-    return description
+    return refuse_unsafe(description, "a description", allow="\n\t")
 
 
 class ModuleService:

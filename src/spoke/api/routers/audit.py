@@ -16,6 +16,7 @@ from spoke.domain.errors import InvalidArgument
 from spoke.storage.audit import AuditEvent, AuditLog, AuditQuery
 
 router = APIRouter(prefix="/audit", tags=["audit"])
+DENIED = "Only refused requests: 401, 403, 413, 415, 429, 431, and reads of hidden modules (404)."
 
 
 class AuditEventOut(BaseModel):
@@ -56,7 +57,7 @@ async def list_audit_events(
     ] = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    denied: Annotated[bool, Query(description="Only refused requests (401, 403).")] = False,
+    denied: Annotated[bool, Query(description=DENIED)] = False,
     limit: Limit = DEFAULT_LIMIT,
     page_token: PageToken = None,
 ) -> Page[AuditEventOut]:

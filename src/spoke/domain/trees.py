@@ -1,0 +1,108 @@
+"""Paths the CLI writes under an output folder, from archives a registry sends.
+
+Every such path is *relative*: ``/``-separated, valid UTF-8, no control, separator or
+format character (bidirectional, zero-width), no ``\\``, not absolute, no empty, ``.`` or ``..``
+segment. Joined under a folder, it names a file inside that folder and never the folder
+itself. (``paths.validate_path`` is the stricter rule for a version's own files.)
+
+A *generated* path (``spoke compile``) is relative, has no segment starting with ``.`` (no
+``.git/config``, no dotfiles) and a file name that one of the code generators writes: a
+suffix of ``GENERATED_SUFFIXES`` or a name of ``GENERATED_NAMES``. Adding a language to
+``compile/languages.py`` whose generator writes another suffix means adding it here.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from spoke.domain.errors import InvalidArgument
+from spoke.domain.text import escape_unsafe, is_unsafe
+
+MAX_PATH_BYTES = 1024
+
+# What protoc and the plugins of compile/languages.py write, and what their gRPC plugins
+# add: Python, C++, Java, Kotlin, C#, Ruby, PHP, Objective-C, Go, TypeScript (and its
+# JavaScript form), the descriptor set.
+GENERATED_SUFFIXES = (
+    "_pb2.py",
+    "_pb2.pyi",
+    "_pb2_grpc.py",
+    ".pb.h",
+    ".pb.cc",
+    ".java",
+    ".kt",
+    ".cs",
+    "_pb.rb",
+    ".rbs",
+    ".php",
+    ".pbobjc.h",
+    ".pbobjc.m",
+    ".pbrpc.h",
+    ".pbrpc.m",
+    ".pb.go",
+    "_pb.ts",
+    "_pb.js",
+    "_pb.d.ts",
+    ".binpb",
+)
+GENERATED_NAMES = frozenset({"package.json"})  # the TypeScript manifest
+
+
+def _invisible(char: str) -> bool:
+    # Beyond the unsafe characters, a file name refuses every format character (zero
+    # width, BOM): names that look alike must be alike, as in ``paths``.
+    return is_unsafe(char) or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _reject(path: str, reason: str) -> InvalidArgument:
+    shown = escape_unsafe(path.encode("utf-8", "backslashreplace").decode("utf-8"))
+    return InvalidArgument(f"unsafe file path {shown!r}: {reason}", details={"path": shown})
+
+
+def validate_relative_path(path: str) -> str:
+    """Return ``path`` if it is a relative path (see above), else raise ``InvalidArgument``."""
+    if not path:
+        raise _reject(path, "it is empty")
+    try:
+        size = len(path.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise _reject(path, "it is not valid UTF-8") from None
+    if size > MAX_PATH_BYTES:
+        raise _reject(path[:64] + "…", f"it is longer than {MAX_PATH_BYTES} bytes")
+    if (found := next((ch for ch in path if _invisible(ch)), None)) is not None:
+        raise _reject(path, f"it contains the control or formatting character U+{ord(found):04X}")
+    if "\\" in path:
+        raise _reject(path, "it contains '\\'")
+    if path.startswith("/"):
+        raise _reject(path, "it is absolute")
+    if any(segment in ("", ".", "..") for segment in path.split("/")):
+        raise _reject(path, "it has an empty, '.' or '..' segment")
+    return path
+
+
+def validate_generated_path(path: str) -> str:
+    """Return ``path`` if it is a generated path (see above), else raise ``InvalidArgument``."""
+    validate_relative_path(path)
+    segments = path.split("/")
+    if any(segment.startswith(".") for segment in segments):
+        raise _reject(path, "it has a hidden segment (starting with '.')")
+    name = segments[-1]
+    if name not in GENERATED_NAMES and not any(
+        name.endswith(suffix) and name != suffix for suffix in GENERATED_SUFFIXES
+    ):
+        raise _reject(path, "it is not the name of a generated source file")
+    return path
+
+
+def first_clash(paths: Iterable[str]) -> tuple[str, str] | None:
+    """Two relative paths that cannot both be written, one a file and the other below
+    it (``a.proto`` and ``a.proto/b.proto``), or None."""
+    files = set(paths)
+    for path in sorted(files):
+        segments = path.split("/")
+        for depth in range(1, len(segments)):
+            folder = "/".join(segments[:depth])
+            if folder in files:
+                return folder, path
+    return None
