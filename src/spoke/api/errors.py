@@ -10,8 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
-from spoke.auth import Forbidden, Unauthenticated
+from spoke.api import audit
+from spoke.auth import Forbidden, HiddenModule, Unauthenticated
 from spoke.domain.errors import (
     Conflict,
     InvalidArgument,
@@ -54,13 +56,41 @@ def status_of(error: SpokeError) -> int:
     return 500
 
 
+class ErrorResponse(JSONResponse):
+    """An error in the one shape. A refusal records itself in the audit log once sent: the
+    route's access check, the input guards and the rate limiter all answer with one, so
+    every refusal is recorded, and nothing is added to the path of an allowed request."""
+
+    def __init__(
+        self, content: Any, status: int, headers: dict[str, str] | None, *, refused: bool
+    ) -> None:
+        super().__init__(content, status_code=status, headers=headers)
+        self.refused = refused
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.refused:
+                await audit.record(scope, self.status_code)
+
+
 def error_response(
-    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+    *,
+    refused: bool | None = None,
 ) -> Response:
-    return JSONResponse(
+    """``refused``: whether the request was refused (audited); by default, by its status
+    (401, 403, 413, 415, 429, 431)."""
+    return ErrorResponse(
         {"error": {"code": code, "message": message, "details": details}},
-        status_code=status,
-        headers=headers,
+        status,
+        headers,
+        refused=audit.refused(status) if refused is None else refused,
     )
 
 
@@ -70,7 +100,10 @@ async def _spoke_error(_: Request, exc: Exception) -> Response:
     if status >= 500:
         log.error("request failed", error=exc.code, message=exc.message)
     headers = {"WWW-Authenticate": 'Bearer realm="spoke"'} if status == 401 else None
-    return error_response(status, exc.code, exc.message, exc.details, headers)
+    # A module hidden by the access check is answered like a missing one, but it is a
+    # refusal for the audit log.
+    refused = True if isinstance(exc, HiddenModule) else None
+    return error_response(status, exc.code, exc.message, exc.details, headers, refused=refused)
 
 
 def _clean(error: Any) -> dict[str, Any]:

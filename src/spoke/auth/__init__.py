@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from spoke.domain.access import Grant, Permission, allowed
-from spoke.domain.errors import SpokeError
+from spoke.domain.errors import ModuleNotFound, SpokeError
 
 
 class AuthMode(StrEnum):
@@ -25,6 +25,12 @@ class Forbidden(SpokeError):
     """Authenticated, but not allowed (403)."""
 
     code = "forbidden"
+
+
+class HiddenModule(ModuleNotFound):
+    """A read refused because the principal may not read the module: answered exactly as
+    a missing module (404, same code and message), so its existence is not revealed, but
+    recorded in the audit log as the refusal it is."""
 
 
 @dataclass(frozen=True)

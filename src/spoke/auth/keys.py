@@ -13,6 +13,7 @@ from spoke.auth import Principal, Unauthenticated
 from spoke.domain.access import Grant
 from spoke.domain.errors import InvalidArgument
 from spoke.domain.names import MAX_MODULE_NAME_LENGTH
+from spoke.domain.text import refuse_unsafe
 from spoke.storage.keys import KeyRecord, KeyStore, NewKey
 
 TOKEN_PREFIX = "spoke_"  # noqa: S105 - the public marker of a key, not a secret
@@ -48,6 +49,7 @@ class KeyService:
     ) -> CreatedKey:
         if not name or len(name) > MAX_MODULE_NAME_LENGTH:
             raise InvalidArgument("a key needs a name of 1 to 100 characters")
+        refuse_unsafe(name, "a key name")
         parsed = [Grant.parse(text) for text in grants]
         if not parsed:
             raise InvalidArgument("a key needs at least one grant, such as read or write:acme.*")

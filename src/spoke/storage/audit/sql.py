@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from spoke.storage.audit import AuditEvent, AuditQuery
+from spoke.storage.audit import READ_METHODS, REFUSED_STATUSES, AuditEvent, AuditQuery
 from spoke.storage.metadata import timestamps
 from spoke.storage.metadata.schema import audit_log
 
@@ -40,7 +41,13 @@ class SqlAuditLog:
         if query.until:
             statement = statement.where(audit_log.c.at < query.until)
         if query.denied_only:
-            statement = statement.where(audit_log.c.status.in_([401, 403]))
+            hidden = sa.and_(
+                audit_log.c.status == 404,
+                sa.or_(*(audit_log.c.action.startswith(f"{m} ") for m in READ_METHODS)),
+            )
+            statement = statement.where(
+                sa.or_(audit_log.c.status.in_(sorted(REFUSED_STATUSES)), hidden)
+            )
         if query.before_id is not None:
             statement = statement.where(audit_log.c.id < query.before_id)
         async with self._engine.connect() as conn:
