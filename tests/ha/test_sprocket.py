@@ -23,6 +23,7 @@ from spoke.api.composition import Runtime, build_runtime
 from spoke.config import Settings
 from spoke.devstack.stack import Stack
 from spoke.services.push import PushFile, PushRequest
+from spoke.services.visibility import EVERYTHING
 from spoke.storage.factory import Backends, open_backends
 from spoke.storage.queue import CompileJob, JobStatus
 from spoke.telemetry.metrics import StorageMetrics
@@ -49,7 +50,7 @@ class Instance:
 
     async def push(self, version: str, proto: str = PROTO_A) -> None:
         request = PushRequest(MODULE, version, [PushFile("acme/a/v1/a.proto", proto)])
-        assert (await self.runtime.services.push.push(request)).created
+        assert (await self.runtime.services.push.push(request, EVERYTHING)).created
 
     async def jobs(self, version: str) -> list[CompileJob]:
         _, jobs = await self.runtime.services.compile.jobs(MODULE, version)

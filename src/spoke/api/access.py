@@ -3,7 +3,7 @@ it needs (``Depends(requires(Permission.READ))``), and the filter for lists."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Request
@@ -12,21 +12,32 @@ from fastapi.security import HTTPBearer
 from spoke.auth import AuthMode, Forbidden, HiddenModule, Principal, Unauthenticated
 from spoke.auth.authenticator import Authenticator
 from spoke.domain.access import Permission
-from spoke.domain.errors import ModuleNotFound
 from spoke.domain.models import Module
-from spoke.storage.cache.memory import MemoryCache
-from spoke.storage.metadata import MetadataStore
+from spoke.domain.names import validate_module_name
+from spoke.services.visibility import EVERYTHING, ReadScope, Visibility
 
 # Documents the scheme in OpenAPI; the header itself is read by ``Access.principal``.
 bearer = HTTPBearer(auto_error=False, description="An API key (spoke_…) or a JWT.")
-_VISIBILITY_TTL = 5.0  # seconds a module's public flag is trusted in this process
+
+
+class _PrincipalScope:
+    """What one principal may read: its grants, and every public module."""
+
+    def __init__(self, principal: Principal, visibility: Visibility) -> None:
+        self._principal = principal
+        self._visibility = visibility
+
+    async def may_read(self, module: str) -> bool:
+        return (
+            self._principal.may(Permission.READ, module)
+            or await self._visibility.public(module) is True
+        )
 
 
 class Access:
-    def __init__(self, authenticator: Authenticator, metadata: MetadataStore) -> None:
+    def __init__(self, authenticator: Authenticator, visibility: Visibility) -> None:
         self.authenticator = authenticator
-        self._metadata = metadata
-        self._visibility = MemoryCache(max_entries=10_000, tier="visibility")
+        self.visibility = visibility
 
     @property
     def mode(self) -> AuthMode:
@@ -40,17 +51,12 @@ class Access:
             structlog.contextvars.bind_contextvars(principal=cached.subject)
         return cached
 
-    async def _public(self, module: str) -> bool | None:
-        """The module's visibility; None when there is no such module."""
-        key = f"visible:{module}"
-        if (hit := await self._visibility.get(key)) is not None:
-            return hit == b"1"
-        try:
-            public = (await self._metadata.get_module(module)).public
-        except ModuleNotFound:
-            return None
-        await self._visibility.set(key, b"1" if public else b"0", _VISIBILITY_TTL)
-        return public
+    def scope(self, principal: Principal) -> ReadScope:
+        """The modules ``principal`` may read, for services that reach into other
+        modules (dependency closures) on its behalf."""
+        if self.mode is AuthMode.NONE or principal.may(Permission.READ, None):
+            return EVERYTHING
+        return _PrincipalScope(principal, self.visibility)
 
     async def authorize(
         self, principal: Principal, permission: Permission, module: str | None
@@ -58,7 +64,9 @@ class Access:
         """Raise unless ``principal`` may do ``permission`` on ``module`` (None: the registry).
 
         401 for the anonymous where a credential is needed, 404 for a private module the
-        principal may not read (its existence is not revealed), 403 otherwise.
+        principal may not read, 403 otherwise. A read of a module that does not exist is
+        answered here too, with the very 404 a private one gets: what follows in the route
+        (validating a version, a path, a page token) must not tell the two apart.
         """
         if self.mode is AuthMode.NONE or principal.may(permission, module):
             return
@@ -69,9 +77,8 @@ class Access:
         if permission is Permission.READ:
             if module is None:
                 return  # registry-wide reads; lists are filtered with ``can_read``
-            public = await self._public(module)
-            if public is None or public:
-                return  # a missing module is 404 from the route; public is readable
+            if await self.visibility.public(validate_module_name(module)):
+                return
             raise HiddenModule(module)
         if not principal.authenticated:
             raise Unauthenticated(f"{permission} access needs a credential")
@@ -101,3 +108,12 @@ def requires(permission: Permission, *, per_module: bool = True) -> Any:
         return principal
 
     return Depends(check)
+
+
+async def _read_scope(request: Request) -> ReadScope:
+    access: Access = request.app.state.access
+    return access.scope(await access.principal(request))
+
+
+#: The modules the request's caller may read, for services that resolve dependencies.
+CallerScope = Annotated[ReadScope, Depends(_read_scope)]

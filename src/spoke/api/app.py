@@ -20,6 +20,7 @@ from spoke.api.composition import build_runtime, check_access_configuration, emb
 from spoke.api.guards import RequestGuard
 from spoke.api.headers import SecurityHeaders
 from spoke.api.hot_reads import HotReads, ResponseCache
+from spoke.api.pagination import SECRET_NAME, PageTokens
 from spoke.api.request_context import RequestContext
 from spoke.api.routers import api_keys, compile, files, modules, versions
 from spoke.api.routers import audit as audit_router
@@ -93,6 +94,7 @@ def create_app(
             app.state.services = runtime.services
             app.state.access = runtime.access
             app.state.audit = backends.audit
+            app.state.page_tokens = PageTokens(await backends.metadata.shared_secret(SECRET_NAME))
             await check_access_configuration(settings, runtime.access)
             # Critical only what leaves this instance nothing to serve: the primary when
             # no replica serves reads. The rest degrade (see spoke.ops.health).
@@ -111,9 +113,10 @@ def create_app(
             )
 
             def forget(message: str) -> None:
-                # Another instance deleted or restored something of this module.
+                # An instance deleted, restored or hid something of this module.
                 module = message.removeprefix("module:")
                 runtime.services.reader.drop_local(module)
+                runtime.access.visibility.drop_local(module)
                 response_cache.drop_prefix(f"/modules/{module}/")
 
             listener = asyncio.create_task(backends.cache.listen(forget))

@@ -34,6 +34,7 @@ from spoke.services.push import PushLimits, PushService
 from spoke.services.schemas import SchemaCompiler
 from spoke.services.sprocket import Sprocket
 from spoke.services.versions import VersionReader
+from spoke.services.visibility import Visibility
 from spoke.storage.cache.memory import MemoryCache
 from spoke.storage.factory import Backends
 from spoke.telemetry.metrics import CompileMetrics, StorageMetrics
@@ -67,7 +68,10 @@ async def build_access(settings: Settings, backends: Backends) -> Access:
             roles_claim=settings.jwt_roles_claim,
         )
     authenticator = Authenticator(AuthMode(settings.auth_mode), KeyService(backends.keys), tokens)
-    return Access(authenticator, backends.metadata)
+    visibility = Visibility(
+        backends.metadata, backends.cache, MemoryCache(max_entries=10_000, tier="visibility")
+    )
+    return Access(authenticator, visibility)
 
 
 async def check_access_configuration(settings: Settings, access: Access) -> None:
@@ -102,6 +106,7 @@ async def build_runtime(
     registry: CollectorRegistry | None,
 ) -> Runtime:
     protoc = build_protoc(settings)
+    access = await build_access(settings, backends)
     reader = VersionReader(
         backends.metadata,
         backends.cache,
@@ -141,7 +146,7 @@ async def build_runtime(
         governance=governance,
     )
     services = Services(
-        modules=ModuleService(backends.metadata),
+        modules=ModuleService(backends.metadata, access.visibility),
         push=push,
         pull=PullService(backends.metadata, backends.blobs, reader),
         compile=compiler,
@@ -158,7 +163,7 @@ async def build_runtime(
         poll=settings.sprocket_poll,
         metrics=compile_metrics,
     )
-    return Runtime(services, protoc, sprocket, await build_access(settings, backends))
+    return Runtime(services, protoc, sprocket, access)
 
 
 @asynccontextmanager

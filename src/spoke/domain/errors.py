@@ -6,6 +6,7 @@ Each category maps to one HTTP status in ``api/errors.py``; concrete errors (in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -95,7 +96,31 @@ class Deleted(Conflict):
 
 
 class HasDependents(Conflict):
+    """``target`` cannot go: ``dependents`` (``module@version``) pin it. ``hidden`` more
+    do, in modules the caller may not read (counted, never named)."""
+
     code = "has_dependents"
+
+    def __init__(self, target: str, dependents: Sequence[str], *, hidden: int = 0) -> None:
+        self.target = target
+        self.dependents = list(dependents)
+        named = self.dependents[:5]
+        shown = ", ".join(named) + (
+            f" and {len(self.dependents) - 5} more" if len(self.dependents) > 5 else ""
+        )
+        if hidden:
+            private = f"{hidden} version(s) of modules you may not read"
+            shown = f"{shown} and {private}" if named else private
+        super().__init__(
+            f"{target} is a dependency of {shown}",
+            details={"dependents": self.dependents, "hidden": hidden},
+        )
+
+    def seen_by(self, visible: Sequence[str]) -> HasDependents:
+        """The same refusal, naming only ``visible`` of the dependents."""
+        keep = set(visible)
+        shown = [d for d in self.dependents if d in keep]
+        return HasDependents(self.target, shown, hidden=len(self.dependents) - len(shown))
 
 
 class CompileFailed(Unprocessable):

@@ -27,6 +27,7 @@ from spoke.services.archives import ArchiveFormat, build_archive
 from spoke.services.concurrency import map_limited
 from spoke.services.dependencies import DependencyResolver
 from spoke.services.versions import VersionReader
+from spoke.services.visibility import EVERYTHING, ReadScope
 from spoke.storage.blobs import BlobStore
 from spoke.storage.queue import Artifact, CompileJob, CompileQueue, JobSpec, JobStatus
 from spoke.telemetry.metrics import CompileMetrics
@@ -70,10 +71,13 @@ class CompileService:
         specs = [JobSpec(module, version, lang, grpc) for lang, grpc in self._generator.defaults()]
         await self._queue.enqueue(specs, max_attempts=self._options.max_attempts)
 
-    async def compile_now(self, module: str, ref: str, language: str, grpc: bool) -> CompileJob:
+    async def compile_now(
+        self, module: str, ref: str, language: str, grpc: bool, *, scope: ReadScope
+    ) -> CompileJob:
         """Compile here and now (or return the stored result). A job another worker holds
-        is returned as it is, running."""
-        version = await self._reader.get(module, ref)
+        is returned as it is, running. Generated code is built from the whole closure:
+        ``scope`` must read all of it (here and in ``job`` and ``jobs``)."""
+        version = await self._version(module, ref, scope)
         self._generator.check(language, grpc)
         spec = JobSpec(version.module, version.version, language, grpc)
         job = await self._queue.get(spec)
@@ -91,14 +95,23 @@ class CompileService:
             return current
         return await self.run(claimed, version)
 
-    async def job(self, module: str, ref: str, language: str, grpc: bool) -> CompileJob | None:
-        version = await self._reader.get(module, ref)
+    async def job(
+        self, module: str, ref: str, language: str, grpc: bool, *, scope: ReadScope
+    ) -> CompileJob | None:
+        version = await self._version(module, ref, scope)
         self._generator.check(language, grpc)
         return await self._queue.get(JobSpec(version.module, version.version, language, grpc))
 
-    async def jobs(self, module: str, ref: str) -> tuple[ModuleVersion, list[CompileJob]]:
-        version = await self._reader.get(module, ref)
+    async def jobs(
+        self, module: str, ref: str, *, scope: ReadScope
+    ) -> tuple[ModuleVersion, list[CompileJob]]:
+        version = await self._version(module, ref, scope)
         return version, await self._queue.for_version(version.module, version.version)
+
+    async def _version(self, module: str, ref: str, scope: ReadScope) -> ModuleVersion:
+        version = await self._reader.get(module, ref)
+        await self._dependencies.require_readable(version, scope)
+        return version
 
     def artifact_stream(self, artifact: Artifact) -> AsyncIterator[bytes]:
         return self._blobs.stream(artifact.object_key)
@@ -152,7 +165,10 @@ class CompileService:
         self, version: ModuleVersion, language: str, grpc: bool
     ) -> tuple[Artifact, bool]:
         self._generator.check(language, grpc)
-        closure = await self._dependencies.closure(version.module, version.dependencies)
+        # The worker's own work: the whole closure (callers were checked by ``_version``).
+        closure = await self._dependencies.closure(
+            version.module, version.dependencies, scope=EVERYTHING
+        )
         key = compile_cache_key(
             digest=version.digest,
             dependency_digests=[dep.digest for dep in closure],
@@ -170,7 +186,9 @@ class CompileService:
             )
 
         own = dict(zip((e.path for e in protos), await map_limited(read, protos), strict=True))
-        roots = await self._dependencies.roots(version.module, version.dependencies, own)
+        roots = await self._dependencies.roots(
+            version.module, version.dependencies, own, scope=EVERYTHING, closure=closure
+        )
         self._metrics.protoc_runs.labels(language).inc()
         generated = await self._generator.generate(
             language, grpc=grpc, roots=[own, *roots], targets=sorted(own)

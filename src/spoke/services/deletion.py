@@ -7,12 +7,13 @@ cached of the module (pinned versions are otherwise cached as immutable).
 
 from __future__ import annotations
 
-from spoke.domain.errors import ModuleNotFound
+from spoke.domain.errors import HasDependents, ModuleNotFound
 from spoke.domain.models import Module
 from spoke.domain.names import validate_module_name
 from spoke.domain.versions import validate_version
 from spoke.services.concurrency import map_limited
 from spoke.services.versions import VersionReader
+from spoke.services.visibility import ReadScope
 from spoke.storage.blobs import BlobStore
 from spoke.storage.metadata import MetadataStore
 
@@ -23,9 +24,15 @@ class DeletionService:
         self._blobs = blobs
         self._reader = reader
 
-    async def delete_version(self, module: str, version: str, *, permanent: bool) -> None:
+    async def delete_version(
+        self, module: str, version: str, *, permanent: bool, scope: ReadScope
+    ) -> None:
+        """Refused with ``HasDependents`` naming only the dependents ``scope`` may read."""
         module, version = validate_module_name(module), validate_version(version)
-        keys = await self._metadata.delete_version(module, version, permanent=permanent)
+        try:
+            keys = await self._metadata.delete_version(module, version, permanent=permanent)
+        except HasDependents as exc:
+            raise await _seen_by(exc, scope) from None
         await map_limited(self._blobs.delete, keys)
         await self._reader.forget(module, [version])
 
@@ -34,10 +41,14 @@ class DeletionService:
         await self._metadata.restore_version(module, version)
         await self._reader.forget(module, [version])
 
-    async def delete_module(self, module: str, *, permanent: bool) -> None:
+    async def delete_module(self, module: str, *, permanent: bool, scope: ReadScope) -> None:
+        """Refused with ``HasDependents`` naming only the dependents ``scope`` may read."""
         module = validate_module_name(module)
         versions = await self._all_versions(module)
-        keys = await self._metadata.delete_module(module, permanent=permanent)
+        try:
+            keys = await self._metadata.delete_module(module, permanent=permanent)
+        except HasDependents as exc:
+            raise await _seen_by(exc, scope) from None
         await map_limited(self._blobs.delete, keys)
         await self._reader.forget(module, versions)
 
@@ -56,3 +67,8 @@ class DeletionService:
         except ModuleNotFound:  # already soft-deleted: nothing of it is cached
             return []
         return names
+
+
+async def _seen_by(refusal: HasDependents, scope: ReadScope) -> HasDependents:
+    visible = [d for d in refusal.dependents if await scope.may_read(d.rpartition("@")[0])]
+    return refusal.seen_by(visible)

@@ -1,5 +1,11 @@
 """Resolving a version's dependencies: the transitive closure, and their files as import
-roots for protoc (one root per dependency, so an import path names one file)."""
+roots for protoc (one root per dependency, so an import path names one file).
+
+Every resolution is made for a caller's ``ReadScope``: a pinned module it may not read is
+answered exactly like a pin that does not exist (or, for listings, left out with what is
+reachable only through it), so no closure serves a private module's content, digest or
+existence to a caller who cannot read it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from spoke.domain.models import Dependency, FileEntry, ModuleVersion
 from spoke.domain.paths import folder_clash, is_proto
 from spoke.services.concurrency import map_limited
 from spoke.services.versions import VersionReader
+from spoke.services.visibility import EVERYTHING, ReadScope
 from spoke.storage.blobs import BlobStore
 
 
@@ -27,15 +34,17 @@ class DependencyResolver:
         deps: Sequence[Dependency],
         own: Iterable[str],
         *,
+        scope: ReadScope,
         closure: Sequence[ModuleVersion] | None = None,
     ) -> list[dict[str, bytes]]:
         """The .proto files of every dependency, transitively, one import root each.
 
         ``own`` are the paths of the module's own files: a dependency may not repeat one.
-        ``closure`` is ``deps``'s closure when the caller has resolved it already.
+        ``closure`` is ``deps``'s closure when the caller has resolved it (in ``scope``)
+        already.
         """
         if closure is None:
-            closure = await self.closure(module, deps)
+            closure = await self.closure(module, deps, scope=scope)
         roots: list[dict[str, bytes]] = []
         owners = dict.fromkeys(own, f"{module} (this version)")
         for dep in closure:
@@ -65,18 +74,36 @@ class DependencyResolver:
             )
         return roots
 
-    async def closure(self, module: str, deps: Sequence[Dependency]) -> list[ModuleVersion]:
+    async def require_readable(self, version: ModuleVersion, scope: ReadScope) -> None:
+        """Raise (as a missing pin would) unless ``scope`` may read every module of
+        ``version``'s closure: what is built from a closure (a compiled schema, generated
+        code) is served only to callers who may read all of it."""
+        if scope is not EVERYTHING:
+            await self.closure(version.module, version.dependencies, scope=scope)
+
+    async def closure(
+        self, module: str, deps: Sequence[Dependency], *, scope: ReadScope
+    ) -> list[ModuleVersion]:
         """Every version ``deps`` pin, transitively; one version per module."""
-        return [r.pinned for r in await self.resolve(module, deps)]
+        return [r.pinned for r in await self.resolve(module, deps, scope=scope)]
 
     async def resolve(
-        self, module: str, deps: Sequence[Dependency], *, version: str | None = None
+        self,
+        module: str,
+        deps: Sequence[Dependency],
+        *,
+        scope: ReadScope,
+        version: str | None = None,
+        skip_unreadable: bool = False,
     ) -> list[ResolvedDependency]:
-        """The closure of ``deps`` (the dependencies of ``module@version``), breadth first.
+        """The closure of ``deps`` (the dependencies of ``module@version``), breadth first,
+        as ``scope`` may see it.
 
         Each entry carries a shortest path from the root and every version that pins it.
         Raises ``DependencyCycle`` when a pin leads back to ``module``, and
         ``DependencyError`` for a pin that does not exist or two versions of one module.
+        A pin of a module outside ``scope`` raises the very error a missing one does;
+        with ``skip_unreadable`` it is left out instead, with what only it leads to.
         """
         root = label(module, version) if version else module
         paths: dict[str, tuple[str, ...]] = {}  # module -> path from the root to its pin
@@ -97,9 +124,15 @@ class DependencyResolver:
                 elif seen[-1] != path[-1]:
                     raise _two_versions(dep.module, seen, path)
                 required_by[dep.module].add(via[-1])
-            fetched = await map_limited(self._find, fetch)
+
+            async def find(pin: tuple[Dependency, tuple[str, ...]]) -> ModuleVersion | None:
+                return await self._find(pin, scope, skip_unreadable)
+
+            fetched = await map_limited(find, fetch)
             frontier = []
             for (dep, path), pinned in zip(fetch, fetched, strict=True):
+                if pinned is None:
+                    continue
                 found[dep.module] = pinned
                 frontier.extend((d, path) for d in pinned.dependencies)
         return [
@@ -107,13 +140,20 @@ class DependencyResolver:
             for name, pinned in found.items()
         ]
 
-    async def _find(self, pin: tuple[Dependency, tuple[str, ...]]) -> ModuleVersion:
+    async def _find(
+        self, pin: tuple[Dependency, tuple[str, ...]], scope: ReadScope, skip_unreadable: bool
+    ) -> ModuleVersion | None:
         dep, path = pin
-        found = await self._reader.find(dep.module, dep.version)
+        readable = await scope.may_read(dep.module)
+        if not readable and skip_unreadable:
+            return None
+        # Out of scope reads nothing, and fails below exactly as a missing pin does.
+        found = await self._reader.find(dep.module, dep.version) if readable else None
         if found is None:
             via = f" (required by {path[-2]})" if len(path) > 2 else ""
+            hint = "" if scope is EVERYTHING else " or is not readable with your credentials"
             raise DependencyError(
-                f"dependency {dep.module}@{dep.version} does not exist{via}",
+                f"dependency {dep.module}@{dep.version} does not exist{hint}{via}",
                 details={"module": dep.module, "version": dep.version, "path": list(path)},
             )
         return found

@@ -17,6 +17,7 @@ from spoke.domain.schema import Finding, Schema
 from spoke.domain.versions import Version
 from spoke.services.files import FileLimits, read_tree
 from spoke.services.schemas import SchemaCompiler
+from spoke.services.visibility import EVERYTHING, ReadScope
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.policies import PolicyStore
 
@@ -85,23 +86,33 @@ class GovernanceService:
         files: Sequence[tuple[str, str]],
         deps: Sequence[Dependency],
         limits: FileLimits,
+        *,
+        scope: ReadScope,
     ) -> Schema:
-        """Files sent with a request (not stored), compiled with their dependencies;
-        ``limits`` are a push's (``PushService.limits``)."""
+        """Files sent with a request (not stored), compiled with their dependencies (each
+        of them in ``scope``); ``limits`` are a push's (``PushService.limits``)."""
         contents = read_tree(files, limits)
         pinned = [
             Dependency(validate_module_name(d.module), str(Version.parse(d.version))) for d in deps
         ]
-        return await self.schemas.of_files(module, contents, pinned)
+        return await self.schemas.of_files(module, contents, pinned, scope=scope)
 
     async def breaking(
-        self, module: str, new: Schema, against: str, config: Mapping[str, Any] | None
+        self,
+        module: str,
+        new: Schema,
+        against: str,
+        config: Mapping[str, Any] | None,
+        *,
+        scope: ReadScope,
     ) -> tuple[ModuleVersion, list[Finding]]:
         """Findings of ``new`` against the stored ``module@against``; ``config`` is a
         ``breaking:`` section (None: the module's policy's)."""
         if config is None:
             config = (await self.policy(module)).breaking
-        old_version, old = await self.schemas.of_version(module, against, sources=False)
+        old_version, old = await self.schemas.of_version(
+            module, against, scope=scope, sources=False
+        )
         return old_version, check_breaking(new, old, _breaking_config(config))
 
     async def lint(self, schema: Schema, config: Mapping[str, Any] | None) -> list[Finding]:
@@ -110,10 +121,12 @@ class GovernanceService:
         except ValueError as exc:
             raise InvalidArgument(f"lint config: {exc}") from None
 
-    async def diff(self, module: str, version: str, against: str) -> tuple[Diff, list[Finding]]:
+    async def diff(
+        self, module: str, version: str, against: str, *, scope: ReadScope
+    ) -> tuple[Diff, list[Finding]]:
         policy = await self.policy(module)
-        _, new = await self.schemas.of_version(module, version)
-        _, old = await self.schemas.of_version(module, against, sources=False)
+        _, new = await self.schemas.of_version(module, version, scope=scope)
+        _, old = await self.schemas.of_version(module, against, scope=scope, sources=False)
         return diff(new, old), check_breaking(new, old, _breaking_config(policy.breaking))
 
     async def check_push(
@@ -137,7 +150,10 @@ class GovernanceService:
                 and Version.parse(version).major > Version.parse(previous).major
             ):
                 breaking_enforced = False
-            _, old = await self.schemas.of_version(module, previous, sources=False)
+            # The module's own history, compared for its own policy: not the caller's read.
+            _, old = await self.schemas.of_version(
+                module, previous, scope=EVERYTHING, sources=False
+            )
             breaking = check_breaking(new, old, _breaking_config(policy.breaking))
         lint = lint_findings(new, policy.lint) if (policy.checks_lint or dry_run) else []
         check = PolicyCheck(previous, breaking, lint, breaking_enforced, policy.enforce_lint)

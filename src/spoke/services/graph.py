@@ -9,6 +9,7 @@ from spoke.domain.names import validate_module_name
 from spoke.domain.versions import validate_version
 from spoke.services.dependencies import DependencyResolver
 from spoke.services.versions import VersionReader
+from spoke.services.visibility import ReadScope
 from spoke.storage.blobs import BlobStore
 from spoke.storage.metadata import MetadataStore
 
@@ -20,13 +21,27 @@ class DependencyGraph:
         self._resolver = DependencyResolver(reader, blobs)
 
     async def dependencies(
-        self, module: str, ref: str, *, transitive: bool, after: str | None, limit: int
+        self,
+        module: str,
+        ref: str,
+        *,
+        scope: ReadScope,
+        transitive: bool,
+        after: str | None,
+        limit: int,
     ) -> list[ResolvedDependency]:
         """The versions ``module@ref`` pins (all of its closure with ``transitive``), by
-        module name; ``after`` is the module name that ended the previous page."""
+        module name; ``after`` is the module name that ended the previous page.
+
+        Modules outside ``scope`` are left out, with whatever is reachable only through
+        them; paths and ``required_by`` name only what ``scope`` may read."""
         root = await self._reader.get(module, ref)
         resolved = await self._resolver.resolve(
-            root.module, root.dependencies, version=root.version
+            root.module,
+            root.dependencies,
+            scope=scope,
+            version=root.version,
+            skip_unreadable=True,
         )
         listed = sorted((r for r in resolved if transitive or r.depth == 1), key=lambda r: r.module)
         if after is not None:

@@ -6,6 +6,7 @@ from spoke.domain.errors import InvalidArgument
 from spoke.domain.models import Module
 from spoke.domain.names import MAX_MODULE_NAME_LENGTH, validate_module_name
 from spoke.domain.text import refuse_unsafe
+from spoke.services.visibility import Visibility
 from spoke.storage.metadata import MetadataStore
 
 MAX_DESCRIPTION_LENGTH = 4096
@@ -23,8 +24,9 @@ def validate_description(description: str) -> str:
 
 
 class ModuleService:
-    def __init__(self, metadata: MetadataStore) -> None:
+    def __init__(self, metadata: MetadataStore, visibility: Visibility) -> None:
         self._metadata = metadata
+        self._visibility = visibility
 
     async def create(self, name: str, description: str, *, public: bool = True) -> Module:
         return await self._metadata.create_module(
@@ -44,6 +46,9 @@ class ModuleService:
     ) -> Module:
         if description is not None:
             validate_description(description)
-        return await self._metadata.update_module(
+        updated = await self._metadata.update_module(
             validate_module_name(name), description=description, public=public
         )
+        if public is not None:  # at once here, and on every instance through the broadcast
+            await self._visibility.changed(updated.name)
+        return updated

@@ -27,6 +27,7 @@ from spoke.services.files import FileLimits, read_tree
 from spoke.services.governance import GovernanceService, PolicyCheck
 from spoke.services.modules import validate_description
 from spoke.services.versions import VersionReader
+from spoke.services.visibility import ReadScope
 from spoke.storage.blobs import BlobStore
 from spoke.storage.metadata import MetadataStore, VersionExists
 
@@ -89,9 +90,15 @@ class PushService:
         """What one request may send: a push, and a lint or breaking check of files."""
         return self._limits
 
-    async def push(self, request: PushRequest, *, dry_run: bool = False) -> PushResult:
+    async def push(
+        self, request: PushRequest, scope: ReadScope, *, dry_run: bool = False
+    ) -> PushResult:
         """Store ``request`` as a new version, once it compiles and the module's policy
-        allows it; ``dry_run`` does every check and stores nothing."""
+        allows it; ``dry_run`` does every check and stores nothing.
+
+        Every module of the dependency closure must be in the pusher's ``scope``: a
+        private module it may not read is refused as if it did not exist.
+        """
         module = validate_module_name(request.module)
         parsed = Version.parse(request.version)
         version = str(parsed)
@@ -107,11 +114,13 @@ class PushService:
         if existing is not None:
             same = _same_or_conflict(existing, digest, deps)
             if lock is not None:
-                await self._closure(module, version, deps, lock)
+                await self._closure(module, version, deps, lock, scope)
             return PushResult(same, created=False)
 
-        closure = await self._closure(module, version, deps, lock)
-        dep_roots = await self._dependencies.roots(module, deps, set(contents), closure=closure)
+        closure = await self._closure(module, version, deps, lock, scope)
+        dep_roots = await self._dependencies.roots(
+            module, deps, set(contents), scope=scope, closure=closure
+        )
         protos = [path for path in contents if is_proto(path)]
         compiled = await self._protoc.compile([contents, *dep_roots], protos)
         check = None
@@ -161,9 +170,13 @@ class PushService:
         version: str,
         deps: tuple[Dependency, ...],
         lock: Sequence[LockedPin] | None,
+        scope: ReadScope,
     ) -> list[ModuleVersion]:
-        """The closure of ``deps`` (cycles refused), checked against the lock if one came."""
-        resolved = await self._dependencies.resolve(module, deps, version=version)
+        """The closure of ``deps`` (cycles refused), checked against the lock if one came.
+
+        Resolved in ``scope`` before the lock is compared: a lock's differences can only
+        name modules the pusher may read."""
+        resolved = await self._dependencies.resolve(module, deps, scope=scope, version=version)
         if lock is not None:
             check_lock(lock, (LockedPin(r.module, r.version, r.digest) for r in resolved))
         return [r.pinned for r in resolved]

@@ -13,6 +13,7 @@ from spoke.domain.schema import Schema
 from spoke.services.concurrency import map_limited
 from spoke.services.dependencies import DependencyResolver
 from spoke.services.versions import VersionReader
+from spoke.services.visibility import ReadScope
 from spoke.storage.blobs import BlobStore
 from spoke.storage.cache import Cache
 
@@ -49,14 +50,17 @@ class SchemaCompiler:
         await self._cache.set(self._key(version), descriptor_set, SCHEMA_TTL)
 
     async def of_version(
-        self, module: str, ref: str, *, sources: bool = True
+        self, module: str, ref: str, *, scope: ReadScope, sources: bool = True
     ) -> tuple[ModuleVersion, Schema]:
         """A stored version (``latest`` allowed), compiled (or from the cache).
 
-        ``sources=False`` when the schema is only compared against (the old side of a
-        check): a cached version then costs no reads of its files.
+        A compiled version holds its whole closure: every module of it must be in
+        ``scope``, cached or not. ``sources=False`` when the schema is only compared
+        against (the old side of a check): a cached version then costs no reads of its
+        files.
         """
         version = await self._reader.get(module, ref)
+        await self._dependencies.require_readable(version, scope)
         targets = [e.path for e in version.files if is_proto(e.path)]
         cached = await self._cache.get(self._key(version))
         if cached is not None and not sources:
@@ -71,21 +75,31 @@ class SchemaCompiler:
         contents = dict(zip([e.path for e in protos], await map_limited(read, protos), strict=True))
         if cached is not None:
             return version, Schema(cached, targets=contents, sources=contents)
-        descriptor_set = await self._compile(module, contents, version.dependencies)
+        descriptor_set = await self._compile(module, contents, version.dependencies, scope)
         await self._cache.set(self._key(version), descriptor_set, SCHEMA_TTL)
         return version, Schema(descriptor_set, targets=contents, sources=contents)
 
     async def of_files(
-        self, module: str, contents: Mapping[str, bytes], deps: Sequence[Dependency]
+        self,
+        module: str,
+        contents: Mapping[str, bytes],
+        deps: Sequence[Dependency],
+        *,
+        scope: ReadScope,
     ) -> Schema:
-        """Files not (yet) stored, with the dependencies they would be pushed with."""
+        """Files not (yet) stored, with the dependencies they would be pushed with (each
+        of them in ``scope``)."""
         protos = {path: data for path, data in contents.items() if is_proto(path)}
-        descriptor_set = await self._compile(module, protos, deps)
+        descriptor_set = await self._compile(module, protos, deps, scope)
         return Schema(descriptor_set, targets=protos, sources=protos)
 
     async def _compile(
-        self, module: str, protos: Mapping[str, bytes], deps: Sequence[Dependency]
+        self,
+        module: str,
+        protos: Mapping[str, bytes],
+        deps: Sequence[Dependency],
+        scope: ReadScope,
     ) -> bytes:
-        roots = await self._dependencies.roots(module, deps, set(protos))
+        roots = await self._dependencies.roots(module, deps, set(protos), scope=scope)
         result = await self._protoc.compile([dict(protos), *roots], sorted(protos))
         return result.descriptor_set

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Path, Request, status
 from pydantic import BaseModel, Field
 
 from spoke.api.access import Access, requires
-from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
 from spoke.api.schemas import Page, error_responses
 from spoke.auth import Principal
 from spoke.domain.access import Permission
-from spoke.domain.errors import InvalidArgument
 from spoke.storage.keys import KeyRecord
 
 router = APIRouter(prefix="/auth/keys", tags=["auth"])
@@ -78,22 +77,17 @@ async def create_key(body: KeyCreate, request: Request, principal: Admin) -> Cre
 async def list_keys(
     request: Request,
     _: Admin,
+    tokens: PageTokensDep,
     limit: Limit = DEFAULT_LIMIT,
     page_token: PageToken = None,
 ) -> Page[KeyOut]:
     """Every key (revoked ones too), oldest first. Tokens are never shown again."""
-    after = decode_token(page_token)
-    if after is not None and not after.isdigit():
-        raise InvalidArgument("page_token is not valid: pass next_page_token from a previous page")
+    after = tokens.open(page_token, "keys")
     found = await _access(request).authenticator.keys.list(
         after=int(after) if after else None, limit=limit + 1
     )
-    items = found[:limit]
-    more = len(found) > limit
-    return Page(
-        items=[KeyOut.of(k) for k in items],
-        next_page_token=encode_token(str(items[-1].id)) if more else None,
-    )
+    items, next_token = tokens.page(found, limit, lambda k: str(k.id), "keys")
+    return Page(items=[KeyOut.of(k) for k in items], next_page_token=next_token)
 
 
 @router.delete("/{key_id}", responses=error_responses(401, 403, 404))

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from spoke.api.access import requires
-from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
 from spoke.api.schemas import Page, error_responses
 from spoke.domain.access import Permission
-from spoke.domain.errors import InvalidArgument
 from spoke.storage.audit import AuditEvent, AuditLog, AuditQuery
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -51,6 +50,7 @@ class AuditEventOut(BaseModel):
 )
 async def list_audit_events(
     request: Request,
+    tokens: PageTokensDep,
     principal: Annotated[str | None, Query(max_length=300)] = None,
     action: Annotated[
         str | None, Query(max_length=200, description="A prefix: POST, DELETE /modules, …")
@@ -62,9 +62,9 @@ async def list_audit_events(
     page_token: PageToken = None,
 ) -> Page[AuditEventOut]:
     """Events, newest first."""
-    before = decode_token(page_token)
-    if before is not None and not before.isdigit():
-        raise InvalidArgument("page_token is not valid: pass next_page_token from a previous page")
+    # Sealed for this query's filters: a token is no way to widen them.
+    listing = f"audit:{principal}:{action}:{since}:{until}:{denied}"
+    before = tokens.open(page_token, listing)
     audit: AuditLog = request.app.state.audit
     found = await audit.query(
         AuditQuery(
@@ -77,9 +77,5 @@ async def list_audit_events(
             limit=limit + 1,
         )
     )
-    items = found[:limit]
-    more = len(found) > limit
-    return Page(
-        items=[AuditEventOut.of(e) for e in items],
-        next_page_token=encode_token(str(items[-1].id)) if more else None,
-    )
+    items, next_token = tokens.page(found, limit, lambda e: str(e.id), listing)
+    return Page(items=[AuditEventOut.of(e) for e in items], next_page_token=next_token)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from spoke.api.access import requires
+from spoke.api.access import CallerScope, requires
 from spoke.api.deps import ServicesDep
 from spoke.api.schemas import CompileJobOut, LanguageOut, error_responses
 from spoke.domain.access import Permission
@@ -61,11 +61,12 @@ async def compile_version(
     language: str,
     services: ServicesDep,
     response: Response,
+    scope: CallerScope,
     grpc: Grpc = False,
 ) -> CompileJobOut:
     """Compile now (or return the stored result). A failed compile answers 422 with
     protoc's errors; one running on another worker answers 202."""
-    job = await services.compile.compile_now(name, version, language, grpc)
+    job = await services.compile.compile_now(name, version, language, grpc, scope=scope)
     if job.status is JobStatus.FAILED:
         raise _failed(job)
     if job.status is not JobStatus.SUCCEEDED:
@@ -80,9 +81,11 @@ async def compile_version(
     responses=error_responses(400, 404),
     dependencies=[requires(Permission.READ)],
 )
-async def list_compilations(name: str, version: str, services: ServicesDep) -> list[CompileJobOut]:
+async def list_compilations(
+    name: str, version: str, services: ServicesDep, scope: CallerScope
+) -> list[CompileJobOut]:
     """Status per language: pending, running, succeeded, or failed with protoc's errors."""
-    _, jobs = await services.compile.jobs(name, version)
+    _, jobs = await services.compile.jobs(name, version, scope=scope)
     return [_out(job) for job in jobs]
 
 
@@ -102,11 +105,12 @@ async def download(
     version: str,
     language: str,
     services: ServicesDep,
+    scope: CallerScope,
     grpc: Grpc = False,
     format: Annotated[ArchiveFormat, Query(description="Archive format.")] = ArchiveFormat.ZIP,
 ) -> Response:
     """The generated code as a `.zip` (or `.tar.gz`)."""
-    job = await services.compile.job(name, version, language, grpc)
+    job = await services.compile.job(name, version, language, grpc, scope=scope)
     if job is None:
         raise NotFound(
             f"{name}@{version} has not been compiled for {language} yet: "

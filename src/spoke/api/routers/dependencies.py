@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from spoke.api.access import Access, requires
+from spoke.api.access import Access, CallerScope, requires
 from spoke.api.deps import Services
-from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
 from spoke.api.schemas import DependentOut, Page, ResolvedDependencyOut, error_responses
 from spoke.auth import AuthMode, Principal
 from spoke.domain.access import Permission
@@ -37,6 +37,8 @@ async def list_dependencies(
     name: str,
     version: str,
     graph: GraphDep,
+    scope: CallerScope,
+    tokens: PageTokensDep,
     transitive: Annotated[
         bool, Query(description="The whole closure instead of the direct dependencies.")
     ] = False,
@@ -46,15 +48,17 @@ async def list_dependencies(
     """The versions this version pins, each with its digest, depth, a shortest path from
     this version and every version of the graph pinning it; by module name. `latest`
     names the highest release."""
+    listing = f"dependencies:{name}@{version}:{transitive}"
     found = await graph.dependencies(
-        name, version, transitive=transitive, after=decode_token(page_token), limit=limit + 1
+        name,
+        version,
+        scope=scope,
+        transitive=transitive,
+        after=tokens.open(page_token, listing),
+        limit=limit + 1,
     )
-    more = len(found) > limit
-    items = found[:limit]
-    return Page(
-        items=[ResolvedDependencyOut.of(r) for r in items],
-        next_page_token=encode_token(items[-1].module) if more else None,
-    )
+    items, next_token = tokens.page(found, limit, lambda r: r.module, listing)
+    return Page(items=[ResolvedDependencyOut.of(r) for r in items], next_page_token=next_token)
 
 
 @router.get("/dependents", responses=error_responses(400, 401, 404, 422))
@@ -64,20 +68,22 @@ async def list_dependents(
     version: str,
     graph: GraphDep,
     principal: Reader,
+    tokens: PageTokensDep,
     limit: Limit = DEFAULT_LIMIT,
     page_token: PageToken = None,
 ) -> Page[DependentOut]:
     """The versions (of any module, deleted ones left out) that pin this version, by
     module name, then highest version first. Private modules the caller may not read
     are left out."""
-    found = await graph.dependents(name, version, after=decode_token(page_token), limit=limit + 1)
-    more = len(found) > limit
-    items = found[:limit]
+    listing = f"dependents:{name}@{version}"
+    after = tokens.open(page_token, listing)
+    found = await graph.dependents(name, version, after=after, limit=limit + 1)
+    items, next_token = tokens.page(found, limit, lambda d: label(d.module, d.version), listing)
     access: Access = request.app.state.access
     return Page(
         # Keyset pages stay correct when filtered; a page may just hold fewer items.
         items=[DependentOut.of(d) for d in items if _readable(access, principal, d)],
-        next_page_token=encode_token(label(items[-1].module, items[-1].version)) if more else None,
+        next_page_token=next_token,
     )
 
 

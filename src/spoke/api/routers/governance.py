@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from spoke.api.access import requires
+from spoke.api.access import CallerScope, requires
 from spoke.api.deps import ServicesDep
 from spoke.api.governance_schemas import (
     BreakingIn,
@@ -57,7 +57,9 @@ async def put_policy(
     responses=error_responses(400, 401, 403, 404, 413, 422),
     dependencies=[requires(Permission.READ)],
 )
-async def breaking(name: str, body: BreakingIn, services: ServicesDep) -> FindingsOut:
+async def breaking(
+    name: str, body: BreakingIn, services: ServicesDep, scope: CallerScope
+) -> FindingsOut:
     """Breaking changes of a stored `version`, or of `files`, against `against` (buf's rules;
     the config is a buf.yaml `breaking:` section, by default the module policy's)."""
     governance = services.governance
@@ -66,12 +68,16 @@ async def breaking(name: str, body: BreakingIn, services: ServicesDep) -> Findin
     if body.files is not None:
         deps = [Dependency(d.module, d.version) for d in body.dependencies]
         schema = await governance.schema_of_files(
-            name, [(f.path, f.content) for f in body.files], deps, services.push.limits
+            name,
+            [(f.path, f.content) for f in body.files],
+            deps,
+            services.push.limits,
+            scope=scope,
         )
     else:
         assert body.version is not None
-        _, schema = await governance.schemas.of_version(name, body.version)
-    against, found = await governance.breaking(name, schema, body.against, body.config)
+        _, schema = await governance.schemas.of_version(name, body.version, scope=scope)
+    against, found = await governance.breaking(name, schema, body.against, body.config, scope=scope)
     return _findings(found, against.version)
 
 
@@ -80,11 +86,15 @@ async def breaking(name: str, body: BreakingIn, services: ServicesDep) -> Findin
     responses=error_responses(400, 401, 413, 422),
     dependencies=[requires(Permission.READ, per_module=False)],
 )
-async def lint(body: LintIn, services: ServicesDep) -> FindingsOut:
+async def lint(body: LintIn, services: ServicesDep, scope: CallerScope) -> FindingsOut:
     """Lint `files` with buf's lint rules (a buf.yaml `lint:` section; default STANDARD)."""
     deps = [Dependency(d.module, d.version) for d in body.dependencies]
     schema = await services.governance.schema_of_files(
-        "lint", [(f.path, f.content) for f in body.files], deps, services.push.limits
+        "lint",
+        [(f.path, f.content) for f in body.files],
+        deps,
+        services.push.limits,
+        scope=scope,
     )
     return _findings(await services.governance.lint(schema, body.config))
 
@@ -98,11 +108,12 @@ async def version_diff(
     name: str,
     version: str,
     services: ServicesDep,
+    scope: CallerScope,
     against: Annotated[str, Query(description="The version to compare with.")],
 ) -> DiffOut:
     """What changed from `against` to `version`: added, removed and changed elements, and
     the breaking changes among them (the module policy's `breaking:` rules)."""
-    changes, found = await services.governance.diff(name, version, against)
+    changes, found = await services.governance.diff(name, version, against, scope=scope)
     return DiffOut(
         version=version,
         against=against,

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from spoke.api.access import Access, requires
+from spoke.api.access import Access, CallerScope, requires
 from spoke.api.deps import ServicesDep
-from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
 from spoke.api.schemas import ModuleCreate, ModuleOut, ModuleUpdate, Page, error_responses
 from spoke.auth import Principal
 from spoke.domain.access import Permission
@@ -47,21 +47,22 @@ async def list_modules(
     request: Request,
     principal: Caller,
     services: ServicesDep,
+    tokens: PageTokensDep,
     prefix: Annotated[str, Query(max_length=100, description="Only names starting so.")] = "",
     limit: Limit = DEFAULT_LIMIT,
     page_token: PageToken = None,
 ) -> Page[ModuleOut]:
     """Modules in name order (those the caller may read)."""
+    listing = f"modules:{prefix}"
     found = await services.modules.list(
-        prefix=prefix, after=decode_token(page_token), limit=limit + 1
+        prefix=prefix, after=tokens.open(page_token, listing), limit=limit + 1
     )
-    more = len(found) > limit
-    items = found[:limit]
+    items, next_token = tokens.page(found, limit, lambda m: m.name, listing)
     access = _access(request)
     return Page(
         # Keyset pages stay correct when filtered; a page may just hold fewer items.
         items=[ModuleOut.of(m) for m in items if access.can_read(principal, m)],
-        next_page_token=encode_token(items[-1].name) if more else None,
+        next_page_token=next_token,
     )
 
 
@@ -91,13 +92,14 @@ async def update_module(name: str, body: ModuleUpdate, services: ServicesDep) ->
 async def delete_module(
     name: str,
     services: ServicesDep,
+    scope: CallerScope,
     permanent: Annotated[
         bool, Query(description="Remove metadata and files for good (no restore).")
     ] = False,
 ) -> dict[str, object]:
     """Delete a module and its versions: hidden and restorable, or gone with `permanent`.
     Refused (409, naming them) while other modules' versions depend on it."""
-    await services.deletion.delete_module(name, permanent=permanent)
+    await services.deletion.delete_module(name, permanent=permanent, scope=scope)
     return {"module": name, "deleted": True, "permanent": permanent}
 
 

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from spoke.api.access import requires
+from spoke.api.access import CallerScope, requires
 from spoke.api.deps import ServicesDep
 from spoke.api.hot_reads import cache_control, etag_matches, remember
-from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, decode_token, encode_token
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
 from spoke.api.schemas import (
     Page,
     PushIn,
@@ -44,6 +44,7 @@ async def push_version(
     body: PushIn,
     services: ServicesDep,
     response: Response,
+    scope: CallerScope,
     dry_run: Annotated[
         bool, Query(description="Check (compile, dependencies, policy) and store nothing.")
     ] = False,
@@ -69,6 +70,7 @@ async def push_version(
             if body.lock is None
             else [LockedPin(p.module, p.version, p.digest) for p in body.lock.dependencies],
         ),
+        scope,
         dry_run=dry_run,
     )
     stored = result.version
@@ -93,13 +95,15 @@ async def push_version(
 async def list_versions(
     name: str,
     services: ServicesDep,
+    tokens: PageTokensDep,
     limit: Limit = DEFAULT_LIMIT,
     page_token: PageToken = None,
 ) -> Page[VersionSummaryOut]:
     """Versions from the highest semver precedence down."""
-    found = await services.pull.versions(name, after=decode_token(page_token), limit=limit + 1)
-    more = len(found) > limit
-    items = found[:limit]
+    listing = f"versions:{name}"
+    after = tokens.open(page_token, listing)
+    found = await services.pull.versions(name, after=after, limit=limit + 1)
+    items, next_token = tokens.page(found, limit, lambda v: v.version, listing)
     return Page(
         items=[
             VersionSummaryOut(
@@ -111,7 +115,7 @@ async def list_versions(
             )
             for v in items
         ],
-        next_page_token=encode_token(items[-1].version) if more else None,
+        next_page_token=next_token,
     )
 
 
@@ -152,13 +156,14 @@ async def delete_version(
     name: str,
     version: str,
     services: ServicesDep,
+    scope: CallerScope,
     permanent: Annotated[
         bool, Query(description="Remove metadata and files for good (no restore).")
     ] = False,
 ) -> dict[str, object]:
     """Delete a version: hidden from lists, `latest` and reads (restorable), or gone with
     `permanent`. Refused (409, naming them) while other versions depend on it."""
-    await services.deletion.delete_version(name, version, permanent=permanent)
+    await services.deletion.delete_version(name, version, permanent=permanent, scope=scope)
     return {"module": name, "version": version, "deleted": True, "permanent": permanent}
 
 

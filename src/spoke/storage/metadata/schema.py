@@ -192,3 +192,11 @@ module_policies = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_by", sa.Text, nullable=False),
 )
+
+server_secrets = sa.Table(
+    "server_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.LargeBinary, nullable=False),  # random bytes, never shown
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

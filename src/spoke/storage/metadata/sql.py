@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,6 +43,7 @@ from spoke.storage.metadata.schema import (
     dependencies,
     files,
     modules,
+    server_secrets,
     version_id_of,
     versions,
 )
@@ -549,11 +551,7 @@ class SqlMetadataStore:
                 conn, sa.select(sa.literal(row.id)), outside=None, deleted_too=permanent
             )
             if blocking:
-                raise HasDependents(
-                    f"{module}@{version} is a dependency of {', '.join(blocking[:5])}"
-                    + (f" and {len(blocking) - 5} more" if len(blocking) > 5 else ""),
-                    details={"dependents": blocking},
-                )
+                raise HasDependents(f"{module}@{version}", blocking)
             keys = await self._object_keys(conn, files.c.version_id == row.id)
             if permanent:
                 await conn.execute(versions.delete().where(versions.c.id == row.id))
@@ -572,11 +570,7 @@ class SqlMetadataStore:
             ids = sa.select(versions.c.id).where(versions.c.module_id == module_id)
             blocking = await self._dependents(conn, ids, outside=module_id, deleted_too=permanent)
             if blocking:
-                raise HasDependents(
-                    f"module {module!r} has versions other modules depend on: "
-                    + ", ".join(blocking[:5]),
-                    details={"dependents": blocking},
-                )
+                raise HasDependents(f"module {module!r}", blocking)
             keys = await self._object_keys(conn, files.c.version_id.in_(ids))
             if permanent:
                 await conn.execute(dependencies.delete().where(dependencies.c.version_id.in_(ids)))
@@ -640,6 +634,26 @@ class SqlMetadataStore:
                 )
             )
             return {row.object_key for row in rows}
+
+    async def shared_secret(self, name: str) -> bytes:
+        # On the primary: a replica may not have the row the first instance just made.
+        query = sa.select(server_secrets.c.value).where(server_secrets.c.name == name)
+        async with _driver_errors():
+            async with self._engine.connect() as conn:
+                if (value := (await conn.execute(query)).scalar_one_or_none()) is not None:
+                    return bytes(value)
+            try:
+                async with self._engine.begin() as conn:
+                    fresh = secrets.token_bytes(32)
+                    await conn.execute(
+                        server_secrets.insert().values(
+                            name=name, value=fresh, created_at=timestamps.now()
+                        )
+                    )
+                    return fresh
+            except IntegrityError:  # another instance made it first: use theirs
+                async with self._engine.connect() as conn:
+                    return bytes((await conn.execute(query)).scalar_one())
 
     async def ping(self) -> None:
         async with _driver_errors(), self._engine.connect() as conn:
