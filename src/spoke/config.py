@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -31,6 +32,10 @@ def parse_rate_limit(setting: str, text: str) -> RateLimitItem:
             f'"120/minute" or "10 per second" (amount >= 1)'
         )
     return items[0]
+
+
+def _entries(text: str) -> list[str]:
+    return [entry.strip() for entry in text.split(",") if entry.strip()]
 
 
 class Settings(BaseSettings):
@@ -90,6 +95,10 @@ class Settings(BaseSettings):
     jwt_roles_claim: str = "roles"
     # Browser origins allowed to call the API (comma-separated); none by default.
     cors_origins: str = ""
+    # Proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For is
+    # believed: the client address of rate limits and the audit log comes from it. None by
+    # default, not even 127.0.0.1: else any local process could choose its address.
+    trusted_proxies: str = ""
 
     cache_ttl: float = Field(default=300.0, ge=0)
     cache_max_entries: int = Field(default=10_000, ge=0)
@@ -115,8 +124,9 @@ class Settings(BaseSettings):
     compile_lease: float = Field(default=60.0, gt=0)
     compile_max_attempts: int = Field(default=3, ge=1)
 
-    # Requests per client (the Authorization credential, else the IP) and route class, in
-    # `limits` notation; shared by every instance through Redis when it is configured.
+    # Requests per client (the bearer credential, else the IP; the IP only in auth mode
+    # "none") and route class, in `limits` notation; shared by every instance through Redis
+    # when it is configured. Auth failures: per client address (see spoke.ratelimit.lockout).
     rate_limits_enabled: bool = True
     rate_limit_read: str = "1200/minute"
     rate_limit_write: str = "120/minute"
@@ -142,6 +152,23 @@ class Settings(BaseSettings):
     def _valid_rate_limit(cls, value: str, info: ValidationInfo) -> str:
         parse_rate_limit(f"SPOKE_{str(info.field_name).upper()}", value)
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        for entry in _entries(value):
+            try:
+                ipaddress.ip_network(entry)  # strict: 10.0.0.1/8 is a typo, not 10.0.0.0/8
+            except ValueError as exc:
+                raise ValueError(
+                    f"SPOKE_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                    f" such as 10.0.0.0/8 ({exc})"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _entries(self.trusted_proxies)
 
     @property
     def replica_urls(self) -> list[str]:

@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
 from spoke.api.app import create_app
@@ -28,6 +29,13 @@ from tests.ha.conftest import Instance, poll
 pytestmark = pytest.mark.ha
 
 LIMIT = 5
+SECRET = "rate-limit-faults-" + "s" * 32
+
+
+def bearer(subject: str) -> dict[str, str]:
+    """A valid credential: with auth off, every request would count against its address."""
+    claims = {"sub": subject, "roles": ["read"], "exp": time.time() + 600}
+    return {"Authorization": f"Bearer {jwt.encode(claims, SECRET, algorithm='HS256')}"}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +54,8 @@ async def pair(redis_stack: Stack, tmp_path: Path) -> AsyncIterator[tuple[Instan
         cache_prefix="t" + uuid.uuid4().hex[:12],
         sprocket_languages="none",
         rate_limit_read=f"{LIMIT}/minute",
+        auth_mode="required",
+        jwt_secret=SECRET,
     )
     async with AsyncExitStack() as exits:
         started = []
@@ -80,19 +90,19 @@ async def test_redis_down_each_instance_limits_on_its_own_then_shares_again(
     waits on Redis for long, each instance allows its own LIMIT reads and refuses the next;
     once Redis is back, the instances count in one shared budget again."""
     a, b = pair
-    token = {"Authorization": "Bearer before-the-fault"}
+    token = bearer("before-the-fault")
     assert await _statuses(a, 2, token) + await _statuses(b, 2, token) == [200] * 4
     master, replica = redis_stack.redis_master, redis_stack.redis_replicas[0]
     assert master is not None
     # The limiter's keys name the credential's digest, never the credential.
     keys = str(command(master.port, "KEYS", "*ratelimit*"))
-    assert hashlib.sha256(b"Bearer before-the-fault").hexdigest() in keys
-    assert "before-the-fault" not in keys
+    assert hashlib.sha256(token["Authorization"].encode()).hexdigest() in keys
+    assert token["Authorization"].removeprefix("Bearer ") not in keys
 
     master.kill()
     replica.kill()
     try:
-        during = {"Authorization": "Bearer during-the-fault"}
+        during = bearer("during-the-fault")
         for instance in (a, b):
             assert await _statuses(instance, LIMIT + 2, during) == [200] * LIMIT + [429] * 2
             assert instance.metric("spoke_rate_limit_fallback") == 1
@@ -108,7 +118,7 @@ async def test_redis_down_each_instance_limits_on_its_own_then_shares_again(
         return a.metric("spoke_rate_limit_fallback") == b.metric("spoke_rate_limit_fallback") == 0
 
     await poll(shared_again, within=30, what="the limiters to use Redis again")
-    after = {"Authorization": "Bearer after-the-fault"}
+    after = bearer("after-the-fault")
     remaining = []
     for instance in (a, b, a, b):
         response = await instance.client.get("/modules", headers=after)

@@ -1,11 +1,10 @@
-"""Rate limit building blocks: route classes, identity keys, storage URIs, limit settings."""
+"""Rate limit building blocks: route classes, storage URIs, limit settings, the limiter.
+Identities and the bad-token lockout: ``test_ratelimit_lockout.py``."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
-from typing import Any
 
 import limits
 import pytest
@@ -17,7 +16,7 @@ from redis.exceptions import RedisClusterException
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from spoke.config import Settings, parse_rate_limit
-from spoke.ratelimit import RateLimiter, identity, limits_from_settings, route_class, storage_uri
+from spoke.ratelimit import RateLimiter, limits_from_settings, route_class, storage_uri
 from spoke.ratelimit.storage import close_storage, open_storage
 from spoke.telemetry.metrics import RateLimitMetrics
 
@@ -37,6 +36,15 @@ COMPILE = "/modules/acme.a/versions/v1.0.0/compile/python"
         ("POST", "/modules/acme.a/versions", "write"),
         ("POST", "/modules/compile/versions", "write"),  # a module named "compile"
         ("POST", "/modules/acme.a/versions/v1.0.0/compile", "write"),
+        # protoc runs on what the caller sends or names: lint, breaking, diff.
+        ("POST", "/lint", "compile"),
+        ("POST", "/modules/acme.a/breaking", "compile"),
+        ("GET", "/modules/acme.a/versions/v1.0.0/diff", "compile"),
+        ("HEAD", "/modules/acme.a/versions/v1.0.0/diff", "compile"),
+        ("OPTIONS", "/modules/acme.a/versions/v1.0.0/diff", "read"),
+        ("GET", "/modules/acme.a/breaking", "read"),
+        ("GET", "/modules/acme.a/versions/v1.0.0/files/versions/x/diff", "read"),  # a file
+        ("POST", "/modules/acme.a/versions/v1.0.0/files/lint", "write"),
         ("PATCH", "/modules/acme.a", "write"),
         ("PUT", "/modules/acme.a", "write"),
         ("DELETE", "/modules/acme.a", "write"),
@@ -44,30 +52,6 @@ COMPILE = "/modules/acme.a/versions/v1.0.0/compile/python"
 )
 def test_route_class(method: str, path: str, expected: str) -> None:
     assert route_class(method, path) == expected
-
-
-def _scope(headers: list[tuple[bytes, bytes]], client: Any = ("10.0.0.7", 5555)) -> Any:
-    return {"type": "http", "headers": headers, "client": client}
-
-
-def test_identity_is_a_hash_of_the_authorization_header_never_the_header() -> None:
-    secret = b"Bearer spoke_s3cr3t-token"
-    key = identity(_scope([(b"authorization", secret)]))
-    assert key == "auth:" + hashlib.sha256(secret).hexdigest()
-    assert "s3cr3t" not in key and "Bearer" not in key
-    assert identity(_scope([(b"Authorization", secret)])) == key  # any header case
-
-
-def test_different_credentials_are_different_identities() -> None:
-    one = identity(_scope([(b"authorization", b"Bearer one")]))
-    two = identity(_scope([(b"authorization", b"Bearer two")]))
-    assert one != two
-    assert one == identity(_scope([(b"authorization", b"Bearer one")], client=("10.9.9.9", 1)))
-
-
-def test_identity_without_credential_is_the_client_address() -> None:
-    assert identity(_scope([(b"accept", b"*/*")])) == "ip:10.0.0.7"
-    assert identity(_scope([], client=None)) == "ip:unknown"
 
 
 @pytest.mark.parametrize(
@@ -123,7 +107,49 @@ def test_settings_defaults() -> None:
         "write": (120, 60),
         "compile": (60, 60),
         "auth_failure": (60, 60),
+        "auth_failure_pair": (12, 60),  # a fifth of the per-address budget
+        "authenticated": (1, 24 * 3600),
     }
+    small = limits_from_settings(Settings(rate_limit_auth_failures="3/hour"))
+    assert (small["auth_failure_pair"].amount, small["auth_failure_pair"].get_expiry()) == (
+        1,
+        3600,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", []),
+        ("10.0.0.1", ["10.0.0.1"]),
+        (
+            " 10.0.0.0/8 , 192.168.1.0/24,, ::1 ,fd00::/8",
+            ["10.0.0.0/8", "192.168.1.0/24", "::1", "fd00::/8"],
+        ),
+    ],
+)
+def test_trusted_proxies(text: str, expected: list[str]) -> None:
+    assert Settings(trusted_proxies=text).trusted_proxy_list == expected
+
+
+def test_no_proxy_is_trusted_by_default() -> None:
+    assert Settings().trusted_proxy_list == []
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        ("10.0.0.1/8", "10.0.0.1/8"),  # host bits set: 10.0.0.0/8 was meant, or /32
+        ("10.0.0.0/8,ingress.local", "ingress.local"),
+        ("*", "*"),
+        ("10.0.0.300", "10.0.0.300"),
+        ("10.0.0.0/33", "10.0.0.0/33"),
+    ],
+)
+def test_settings_refuse_bad_trusted_proxies_at_start_up(text: str, bad: str) -> None:
+    with pytest.raises(ValidationError, match="SPOKE_TRUSTED_PROXIES") as caught:
+        Settings(trusted_proxies=text)
+    assert repr(bad) in str(caught.value)
 
 
 async def test_in_memory_limiter_counts_per_class_and_identity() -> None:

@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from spoke import __version__
 from spoke.api import errors
@@ -155,13 +156,14 @@ def create_app(
     app.include_router(api_keys.router)
     app.include_router(audit_router.router)
     app.include_router(governance_router.router)
-    # At request time, outermost first: ids and logs, metrics, rate limits, input guards,
-    # then the precomputed answers to immutable reads, then FastAPI's routing.
+    # At request time, outermost first: the client address behind trusted proxies, ids and
+    # logs, metrics, rate limits, input guards, then the precomputed answers to immutable
+    # reads, then FastAPI's routing.
     app.add_middleware(AuditTrail)
     app.add_middleware(HotReads, cache=response_cache)
     app.add_middleware(RequestGuard, max_body=settings.max_request_size)
     if limiter is not None:
-        app.add_middleware(RateLimit, limiter=limiter)
+        app.add_middleware(RateLimit, limiter=limiter, credentials=settings.auth_mode != "none")
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
     app.add_middleware(SecurityHeaders)
     if origins := [o.strip() for o in settings.cors_origins.split(",") if o.strip()]:
@@ -172,6 +174,11 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "If-None-Match"],
         )
     app.add_middleware(RequestContext)
+    if proxies := settings.trusted_proxy_list:
+        # Here rather than in the server's config, so that every server (and the tests'
+        # ASGI transport) resolves the client address alike; `spoke serve` turns uvicorn's
+        # own off. The client is the last address in X-Forwarded-For not of a trusted proxy.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     instrument_app(app)  # server spans around everything above
     app.state.health = health
     app.state.registry = registry

@@ -56,6 +56,10 @@ def api_server(settings: Settings, health: Health, registry: CollectorRegistry) 
             log_config=None,
             access_log=False,  # RequestContext writes the access log
             server_header=False,
+            # The app resolves the client address behind SPOKE_TRUSTED_PROXIES itself;
+            # uvicorn's default would believe X-Forwarded-For from any local process.
+            proxy_headers=False,
+            forwarded_allow_ips=[],
             # Annotated `int` by uvicorn, but only ever handed to asyncio.wait_for, which
             # takes any number of seconds: keep the fraction the operator asked for.
             timeout_graceful_shutdown=cast(int, settings.shutdown_timeout),

@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import structlog
-from limits import RateLimitItem
+from limits import RateLimitItem, RateLimitItemPerDay
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
@@ -35,11 +35,21 @@ from spoke.telemetry.metrics import RateLimitMetrics
 
 log = structlog.get_logger(__name__)
 
-# auth_failure: requests refused 401, per client address. Keying by credential would let
-# a client that makes up a new token for every request escape every limit.
+# The classes a 429 names: the three route budgets, and the bad-token lockout.
 RouteClass = Literal["read", "write", "compile", "auth_failure"]
+# Every window the limiter keeps. auth_failure counts 401s per client address (keyed by
+# credential alone, a client making up a token per request would escape every limit);
+# auth_failure_pair counts them per address and credential; authenticated remembers a
+# credential that verified (see ``lockout``).
+Counter = RouteClass | Literal["auth_failure_pair", "authenticated"]
+# How long a credential that verified stays known; the lockout lets it through meanwhile.
+AUTHENTICATED_FOR = RateLimitItemPerDay(1)
+# The per-(address, credential) failure budget is this fraction of the per-address one: one
+# client retrying a bad token cannot alone lock its address.
+PAIR_SHARE = 5
 # RedisClusterException (no nodes reachable, for one) is not a RedisError.
 _FAILURES = (StorageError, RedisError, RedisClusterException, OSError, TimeoutError)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,23 +70,25 @@ class Decision:
         }
 
 
-def limits_from_settings(settings: Settings) -> dict[RouteClass, RateLimitItem]:
+def limits_from_settings(settings: Settings) -> dict[Counter, RateLimitItem]:
+    failures = parse_rate_limit("SPOKE_RATE_LIMIT_AUTH_FAILURES", settings.rate_limit_auth_failures)
+    pair = type(failures)(max(1, failures.amount // PAIR_SHARE), failures.multiples)
     return {
         "read": parse_rate_limit("SPOKE_RATE_LIMIT_READ", settings.rate_limit_read),
         "write": parse_rate_limit("SPOKE_RATE_LIMIT_WRITE", settings.rate_limit_write),
         "compile": parse_rate_limit("SPOKE_RATE_LIMIT_COMPILE", settings.rate_limit_compile),
-        "auth_failure": parse_rate_limit(
-            "SPOKE_RATE_LIMIT_AUTH_FAILURES", settings.rate_limit_auth_failures
-        ),
+        "auth_failure": failures,
+        "auth_failure_pair": pair,
+        "authenticated": AUTHENTICATED_FOR,
     }
 
 
 class RateLimiter:
-    """Moving-window limits per ``(route class, identity)``; see the module docstring."""
+    """Moving-window limits per ``(counter, identity)``; see the module docstring."""
 
     def __init__(
         self,
-        limits: Mapping[RouteClass, RateLimitItem],
+        limits: Mapping[Counter, RateLimitItem],
         *,
         shared: Storage | None = None,
         timeout: float = 0.25,
@@ -127,35 +139,50 @@ class RateLimiter:
         else:
             log.info("redis answers again, rate limits shared")
 
-    async def hit(self, route_class: RouteClass, identity: str) -> Decision:
-        """Count one request of ``identity`` (see ``middleware.identity``) in its class."""
-        item = self.limits[route_class]
+    async def _run(self, call: Callable[[MovingWindowRateLimiter], Awaitable[T]]) -> T:
+        """``call`` on the shared window, or on the in-process one while Redis fails."""
         if self._shared is not None and self._breaker.allow():
             try:
                 async with asyncio.timeout(self._budget):
-                    decision = await self._decide(self._shared, item, route_class, identity)
+                    result = await call(self._shared)
             except _FAILURES as exc:
                 self._breaker.failed()
                 log.debug("rate limit storage failed", error=repr(exc))
             else:
                 self._breaker.succeeded()
-                return decision
-        return await self._decide(self._local, item, route_class, identity)
+                return result
+        return await call(self._local)
 
-    async def exhausted(self, route_class: RouteClass, identity: str) -> bool:
-        """Whether ``identity`` has no budget left in ``route_class`` (nothing counted)."""
+    async def hit(self, route_class: RouteClass, identity: str) -> Decision:
+        """Count one request of ``identity`` (see ``identity.identity``) in its class."""
         item = self.limits[route_class]
-        if self._shared is not None and self._breaker.allow():
-            try:
-                async with asyncio.timeout(self._budget):
-                    allowed = await self._shared.test(item, route_class, identity)
-            except _FAILURES as exc:
-                self._breaker.failed()
-                log.debug("rate limit storage failed", error=repr(exc))
-            else:
-                self._breaker.succeeded()
-                return not allowed
-        return not await self._local.test(item, route_class, identity)
+        return await self._run(lambda window: self._decide(window, item, route_class, identity))
+
+    async def count(self, counter: Counter, identity: str) -> bool:
+        """Count one event; False when ``identity`` was already over its limit."""
+        item = self.limits[counter]
+        return await self._run(lambda window: window.hit(item, counter, identity))
+
+    async def exhausted(self, counter: Counter, identity: str) -> bool:
+        """Whether ``identity`` has no budget left in ``counter`` (nothing counted)."""
+        item = self.limits[counter]
+        return not await self._run(lambda window: window.test(item, counter, identity))
+
+    async def used(self, counter: Counter, identity: str) -> tuple[int, int]:
+        """``(events in the window, seconds until the oldest leaves it)``, nothing counted."""
+        item = self.limits[counter]
+        stats = await self._run(lambda window: window.get_window_stats(item, counter, identity))
+        return item.amount - stats.remaining, max(0, math.ceil(stats.reset_time - time.time()))
+
+    async def restart(self, counter: Counter, identity: str) -> None:
+        """Empty ``identity``'s window, then count one event in it: a fresh record."""
+        item = self.limits[counter]
+
+        async def renew(window: MovingWindowRateLimiter) -> None:
+            await window.clear(item, counter, identity)
+            await window.hit(item, counter, identity)
+
+        await self._run(renew)
 
     async def _decide(
         self,

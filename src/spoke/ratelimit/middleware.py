@@ -1,75 +1,70 @@
 """``RateLimit``: the ASGI middleware that counts every API request against its limit.
 
-Pure ASGI, before the input guards and the router, so a refused request costs one
-limiter call and nothing else. Allowed responses carry ``RateLimit-Limit``,
-``RateLimit-Remaining`` and ``RateLimit-Reset`` (seconds); refusals are 429 in the one
-JSON error shape with ``Retry-After`` too.
+Pure ASGI, before the input guards and the router, so a refused request costs one or two
+limiter calls and nothing else (no lookup of the credential: see ``identity``). Allowed
+responses carry ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
+(seconds); refusals are 429 in the one JSON error shape with ``Retry-After`` too.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spoke.api.errors import error_response
+from spoke.ratelimit.identity import authorization, client_address, credential, identity
 from spoke.ratelimit.limiter import RateLimiter, RouteClass
+from spoke.ratelimit.lockout import Lockout
 
 _READS = {"GET", "HEAD", "OPTIONS"}
-# POST /modules/{name}/versions/{version}/compile/{language}: protoc runs, the dearest call.
-_COMPILE = re.compile(r"/versions/[^/]+/compile/[^/]+/?$")
+# The requests that run protoc on what the caller sends or names, the dearest calls:
+# compiling a version, linting files, checking breaking changes, diffing two versions.
+# A push (dry run or not) compiles too, but is a write and counts as one.
+_COMPILE_POSTS = re.compile(
+    r"/modules/[^/]+/versions/[^/]+/compile/[^/]+/?|/lint/?|/modules/[^/]+/breaking/?"
+)
+_COMPILE_READS = re.compile(r"/modules/[^/]+/versions/[^/]+/diff/?")
 
 
 def route_class(method: str, path: str) -> RouteClass:
-    """``compile`` for a compile request, ``read`` for GET/HEAD, else ``write``."""
+    """``compile`` for the requests that run protoc, ``read`` for the other GET/HEAD,
+    else ``write``."""
     if method in _READS:
-        return "read"
-    if method == "POST" and _COMPILE.search(path):
+        return "compile" if method != "OPTIONS" and _COMPILE_READS.fullmatch(path) else "read"
+    if method == "POST" and _COMPILE_POSTS.fullmatch(path):
         return "compile"
     return "write"
 
 
-def client_address(scope: Scope) -> str:
-    client = scope.get("client")
-    return f"ip:{client[0]}" if client else "ip:unknown"
-
-
-def identity(scope: Scope) -> str:
-    """Whom a request counts against: its credential, else its client address.
-
-    The credential is hashed: neither Redis keys nor logs ever hold a token. Keying by
-    credential now makes the limits per principal once authentication lands.
-    """
-    for name, value in scope.get("headers", ()):
-        if name.lower() == b"authorization":
-            return "auth:" + hashlib.sha256(value).hexdigest()
-    client = scope.get("client")
-    return f"ip:{client[0]}" if client else "ip:unknown"
-
-
 class RateLimit:
-    def __init__(self, app: ASGIApp, *, limiter: RateLimiter) -> None:
+    """``credentials``: whether ``Authorization`` headers mean anything (False in auth mode
+    ``none``: every request then counts against its client address)."""
+
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, credentials: bool = True) -> None:
         self.app = app
         self.limiter = limiter
+        self.credentials = credentials
+        self.lockout = Lockout(limiter)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        who = identity(scope)
-        if who.startswith("auth:") and await self.limiter.exhausted(
-            "auth_failure", client_address(scope)
-        ):
+        address = client_address(scope)
+        header = authorization(scope) if self.credentials else None
+        presented = credential(header) if header is not None else None
+        if presented is not None and (wait := await self.lockout.refusal(address, presented)):
             response = error_response(
                 429,
                 "rate_limited",
                 "too many requests with credentials that do not verify from this address",
                 {"class": "auth_failure"},
-                headers={"Retry-After": "60"},
+                headers={"Retry-After": str(wait)},
             )
             await response(scope, receive, send)
             return
+        who = identity(scope, credentials=self.credentials)
         decision = await self.limiter.hit(route_class(scope["method"], scope["path"]), who)
         headers = decision.headers()
         if not decision.allowed:
@@ -97,5 +92,11 @@ class RateLimit:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-        if status == 401 and who.startswith("auth:"):
-            await self.limiter.hit("auth_failure", client_address(scope))
+        if presented is None:
+            return
+        # The access check leaves the principal it verified in the request state.
+        principal = scope.get("state", {}).get("principal")
+        if getattr(principal, "authenticated", False):
+            await self.lockout.succeeded(presented)
+        elif status == 401:
+            await self.lockout.failed(address, presented)
