@@ -9,7 +9,6 @@ from spoke.compile.toolchain import DescriptorSetOutput
 from spoke.domain.errors import InvalidArgument
 from spoke.domain.trees import (
     MAX_PATH_BYTES,
-    first_clash,
     validate_generated_path,
     validate_relative_path,
 )
@@ -122,16 +121,3 @@ def test_refusals_show_the_path_without_its_control_characters() -> None:
         validate_generated_path("a\x1b[2J_pb2.py")
     assert "\x1b" not in caught.value.message and "\\u001b" in caught.value.message
     assert caught.value.code == "invalid_argument"
-
-
-@pytest.mark.parametrize(
-    ("paths", "clash"),
-    [
-        (["a.proto", "a.proto/b.proto"], ("a.proto", "a.proto/b.proto")),
-        (["x/a.proto/b/c.proto", "x/a.proto", "y.proto"], ("x/a.proto", "x/a.proto/b/c.proto")),
-        (["a.proto", "a.protox/b.proto", "b/a.proto"], None),
-        ([], None),
-    ],
-)
-def test_first_clash(paths: list[str], clash: tuple[str, str] | None) -> None:
-    assert first_clash(paths) == clash

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from spoke.cli.client import CliError
-from spoke.domain.trees import first_clash
+from spoke.domain.paths import folder_clash
 
 # O_NOFOLLOW: a link planted where a file goes is an error, not a way out of the folder.
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
@@ -36,7 +36,7 @@ def write_tree(out_dir: Path, files: Mapping[str, bytes]) -> None:
     A file and a folder of the same name (``a.proto`` and ``a.proto/b.proto``) are refused
     before anything is written; a link already in ``out_dir`` is never written through.
     """
-    if clash := first_clash(files):
+    if clash := folder_clash(files.keys()):
         raise CliError(
             f"the registry sent both {clash[0]!r} and {clash[1]!r}: one is a file, "
             "the other needs a folder of that name"

@@ -14,7 +14,6 @@ suffix of ``GENERATED_SUFFIXES`` or a name of ``GENERATED_NAMES``. Adding a lang
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 
 from spoke.domain.errors import InvalidArgument
 from spoke.domain.text import escape_unsafe, is_unsafe
@@ -93,16 +92,3 @@ def validate_generated_path(path: str) -> str:
     ):
         raise _reject(path, "it is not the name of a generated source file")
     return path
-
-
-def first_clash(paths: Iterable[str]) -> tuple[str, str] | None:
-    """Two relative paths that cannot both be written, one a file and the other below
-    it (``a.proto`` and ``a.proto/b.proto``), or None."""
-    files = set(paths)
-    for path in sorted(files):
-        segments = path.split("/")
-        for depth in range(1, len(segments)):
-            folder = "/".join(segments[:depth])
-            if folder in files:
-                return folder, path
-    return None
