@@ -129,8 +129,8 @@ def test_write_tree_never_writes_through_a_link(tmp_path: Path) -> None:
     out.mkdir()
     (out / "acme").symlink_to(outside, target_is_directory=True)
     (out / "b_pb2.py").symlink_to(outside / "target")
-    with pytest.raises(CliError, match="link out of"):
-        write_tree(out, {"acme/a_pb2.py": PY})
+    with pytest.raises(CliError, match="is a link"):
+        write_tree(out, {"acme/sub/a_pb2.py": PY})
     with pytest.raises(CliError, match="cannot write under"):
         write_tree(out, {"b_pb2.py": PY})
     assert list(outside.iterdir()) == []

@@ -43,13 +43,15 @@ def write_tree(out_dir: Path, files: Mapping[str, bytes]) -> None:
         )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        base = out_dir.resolve(strict=True)
         for path, data in files.items():
-            target = base.joinpath(*path.split("/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.parent.resolve().is_relative_to(base):
-                raise CliError(f"{out_dir / path}: a folder on the way is a link out of {out_dir}")
-            with os.fdopen(os.open(target, _WRITE_FLAGS, 0o666), "wb") as handle:
+            *folders, name = path.split("/")
+            parent = out_dir
+            for folder in folders:  # one at a time: nothing is made through a link
+                parent = parent / folder
+                if parent.is_symlink():
+                    raise CliError(f"{parent} is a link: refusing to write {path!r} through it")
+                parent.mkdir(exist_ok=True)
+            with os.fdopen(os.open(parent / name, _WRITE_FLAGS, 0o666), "wb") as handle:
                 handle.write(data)
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
