@@ -20,31 +20,20 @@ another (``a.proto`` beside ``a.proto/b.proto``): it can be written to one direc
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection, Iterable
 
 from spoke.domain.errors import InvalidArgument
+from spoke.domain.text import escape_invisible, first_invisible
 
 MAX_PATH_BYTES = 1024
 README = "README.md"
 PROTO_SUFFIX = ".proto"
-# Cs (surrogates) cannot be encoded: they are reported as invalid UTF-8 first.
-_REFUSED_CATEGORIES = {
-    "Cc": "a control character",
-    "Cf": "an invisible formatting character (bidirectional or zero-width)",
-    "Zl": "a line separator",
-    "Zp": "a paragraph separator",
-}
 _OPTION_PREFIXES = ("-", "@")
 
 
 def _reject(path: str, reason: str) -> InvalidArgument:
-    shown = path.encode("utf-8", "backslashreplace").decode("utf-8")
     # Shown escaped: a message must not carry the invisible characters it refuses.
-    shown = "".join(
-        ch if unicodedata.category(ch) not in _REFUSED_CATEGORIES else f"\\u{ord(ch):04x}"
-        for ch in shown
-    )
+    shown = escape_invisible(path.encode("utf-8", "backslashreplace").decode("utf-8"))
     return InvalidArgument(f"invalid file path {shown!r}: {reason}", details={"path": shown})
 
 
@@ -60,9 +49,11 @@ def validate_path(path: str) -> str:
         raise _reject(path[:64] + "…", f"it is longer than {MAX_PATH_BYTES} bytes")
     if "\x00" in path:
         raise _reject(path, "it contains a NUL character")
-    for ch in path:
-        if (what := _REFUSED_CATEGORIES.get(unicodedata.category(ch))) is not None:
-            raise _reject(path, f"it contains {what} (U+{ord(ch):04X})")
+    # (Surrogates cannot be encoded: they were reported as invalid UTF-8 above.)
+    if (found := first_invisible(path)) is not None:
+        raise _reject(
+            path, f"it contains a control or invisible formatting character (U+{ord(found):04X})"
+        )
     if "\\" in path:
         raise _reject(path, "use '/' to separate directories, not '\\'")
     if path.startswith("/"):

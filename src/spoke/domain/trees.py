@@ -13,10 +13,8 @@ suffix of ``GENERATED_SUFFIXES`` or a name of ``GENERATED_NAMES``. Adding a lang
 
 from __future__ import annotations
 
-import unicodedata
-
 from spoke.domain.errors import InvalidArgument
-from spoke.domain.text import escape_unsafe, is_unsafe
+from spoke.domain.text import escape_invisible, first_invisible
 
 MAX_PATH_BYTES = 1024
 
@@ -48,14 +46,8 @@ GENERATED_SUFFIXES = (
 GENERATED_NAMES = frozenset({"package.json"})  # the TypeScript manifest
 
 
-def _invisible(char: str) -> bool:
-    # Beyond the unsafe characters, a file name refuses every format character (zero
-    # width, BOM): names that look alike must be alike, as in ``paths``.
-    return is_unsafe(char) or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
-
-
 def _reject(path: str, reason: str) -> InvalidArgument:
-    shown = escape_unsafe(path.encode("utf-8", "backslashreplace").decode("utf-8"))
+    shown = escape_invisible(path.encode("utf-8", "backslashreplace").decode("utf-8"))
     return InvalidArgument(f"unsafe file path {shown!r}: {reason}", details={"path": shown})
 
 
@@ -69,7 +61,7 @@ def validate_relative_path(path: str) -> str:
         raise _reject(path, "it is not valid UTF-8") from None
     if size > MAX_PATH_BYTES:
         raise _reject(path[:64] + "…", f"it is longer than {MAX_PATH_BYTES} bytes")
-    if (found := next((ch for ch in path if _invisible(ch)), None)) is not None:
+    if (found := first_invisible(path)) is not None:
         raise _reject(path, f"it contains the control or formatting character U+{ord(found):04X}")
     if "\\" in path:
         raise _reject(path, "it contains '\\'")
