@@ -128,6 +128,10 @@ async def refuses(fresh: httpx.AsyncClient, server: Server) -> bool:
         await fresh.get(f"{server.api}/modules")
     except httpx.ConnectError:
         return True
+    except httpx.ReadError:
+        # Accepted just as the listener closed, then dropped: ask again until connecting
+        # itself is refused.
+        return False
     return False
 
 

@@ -53,7 +53,7 @@ class Instance:
         assert (await self.runtime.services.push.push(request, EVERYTHING)).created
 
     async def jobs(self, version: str) -> list[CompileJob]:
-        _, jobs = await self.runtime.services.compile.jobs(MODULE, version)
+        _, jobs = await self.runtime.services.compile.jobs(MODULE, version, scope=EVERYTHING)
         return jobs
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from spoke.compile.protoc import locate_protoc
 from spoke.devstack.stack import Stack
+from spoke.services.visibility import EVERYTHING
 from spoke.storage.queue import CompileJob, JobSpec, JobStatus
 from tests.functional.live_server import free_port
 from tests.ha.test_sprocket import MODULE, Instance, instance, working
@@ -90,7 +91,9 @@ async def job_when(
 ) -> CompileJob:
     deadline = time.monotonic() + within
     while True:
-        job = await registry.runtime.services.compile.job(MODULE, "v1.0.0", "python", False)
+        job = await registry.runtime.services.compile.job(
+            MODULE, "v1.0.0", "python", False, scope=EVERYTHING
+        )
         if job is not None and check(job):
             return job
         assert time.monotonic() < deadline, f"timed out waiting for {what}: {job}"
