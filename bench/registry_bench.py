@@ -1,6 +1,10 @@
 """Push and read benchmarks for `spoke serve` on the embedded default, with baselines.
 
-    .venv/bin/python bench/registry_bench.py [--runs 20] [--seconds 5]
+    .venv/bin/python bench/registry_bench.py [--runs 20] [--seconds 5] [--auth]
+
+Rate limits stay on, sized above the load (a default budget would turn the run into 429s).
+With ``--auth`` the server runs with ``SPOKE_AUTH_MODE=required`` and every request
+carries an API key (made with ``spoke admin create-key``), as production runs.
 
 - push: the googleapis-common-protos tree (63 files) pushed as new versions through the
   HTTP API, against the baseline of bare protoc compiling the same tree with the same flags.
@@ -50,6 +54,18 @@ def googleapis_tree(dest: Path) -> dict[str, str]:
     return files
 
 
+def admin_key(env: dict[str, str]) -> str:
+    """An admin API key made in the benchmark's database, as an operator makes the first."""
+    made = subprocess.run(
+        [sys.executable, "-m", "spoke", "admin", "create-key", "bench", "-g", "admin"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return made.stdout.strip().splitlines()[-1]
+
+
 def wait_ready(url: str, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
@@ -90,10 +106,10 @@ def bench_protoc(tree: Path, runs: int) -> list[float]:
     return times
 
 
-def bench_push(api: str, files: dict[str, str], runs: int) -> list[float]:
+def bench_push(api: str, files: dict[str, str], runs: int, headers: dict[str, str]) -> list[float]:
     body = {"files": [{"path": p, "content": c} for p, c in files.items()]}
     times = []
-    with httpx.Client(base_url=api, timeout=60) as client:
+    with httpx.Client(base_url=api, timeout=60, headers=headers) as client:
         for i in range(runs):
             payload = json.dumps({**body, "version": f"v1.0.{i}"}).encode()
             started = time.perf_counter()
@@ -107,9 +123,13 @@ def bench_push(api: str, files: dict[str, str], runs: int) -> list[float]:
     return times
 
 
-def wrk(url: str, seconds: int) -> float:
+def wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> float:
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     result = subprocess.run(
-        ["wrk", "-t2", "-c64", f"-d{seconds}s", url], capture_output=True, text=True, check=True
+        ["wrk", "-t2", "-c64", f"-d{seconds}s", "--timeout", "10s", *extra, url],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
     assert match, result.stdout
@@ -138,6 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--auth", action="store_true", help="SPOKE_AUTH_MODE=required, API key")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="spoke-bench-") as tmp:
@@ -150,7 +171,10 @@ def main() -> None:
             "SPOKE_HEALTH_PORT": str(health),
             "SPOKE_DATA_DIR": str(work / "data"),
             "SPOKE_LOG_LEVEL": "warning",
+            **{f"SPOKE_RATE_LIMIT_{cls}": "1000000000/minute" for cls in ("READ", "WRITE")},
+            "SPOKE_AUTH_MODE": "required" if args.auth else "none",
         }
+        headers = {"Authorization": f"Bearer {admin_key(env)}"} if args.auth else {}
         server = subprocess.Popen(
             [sys.executable, "-m", "spoke", "serve"],
             env=env,
@@ -166,7 +190,8 @@ def main() -> None:
                 f"{sum(len(c) for c in files.values()) // 1024} KiB; {args.runs} runs each"
             )
             print(f"  bare protoc (baseline)     {ms(bench_protoc(work / 'tree', args.runs))}")
-            print(f"  spoke push (HTTP, new ver) {ms(bench_push(api, files, args.runs))}")
+            pushed = bench_push(api, files, args.runs, headers)
+            print(f"  spoke push (HTTP, new ver) {ms(pushed)}")
 
             if not (shutil.which("wrk") and shutil.which("nginx")):
                 print("reads: skipped (wrk and nginx are needed)")
@@ -182,9 +207,9 @@ def main() -> None:
                 nginx.terminate()
                 nginx.wait()
             pinned = f"{api}/modules/googleapis/versions/v1.0.0"
-            rate = wrk(f"{pinned}/files/{path}", args.seconds)
+            rate = wrk(f"{pinned}/files/{path}", args.seconds, headers)
             print(f"  spoke file, pinned version   {rate:9.0f} req/s")
-            print(f"  spoke version metadata       {wrk(pinned, args.seconds):9.0f} req/s")
+            print(f"  spoke version metadata       {wrk(pinned, args.seconds, headers):9.0f} req/s")
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
