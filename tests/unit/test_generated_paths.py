@@ -7,8 +7,8 @@ import pytest
 from spoke.compile.languages import LANGUAGES
 from spoke.compile.toolchain import DescriptorSetOutput
 from spoke.domain.errors import InvalidArgument
+from spoke.domain.paths import MAX_PATH_BYTES
 from spoke.domain.trees import (
-    MAX_PATH_BYTES,
     validate_generated_path,
     validate_relative_path,
 )

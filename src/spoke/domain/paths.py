@@ -37,30 +37,35 @@ def _reject(path: str, reason: str) -> InvalidArgument:
     return InvalidArgument(f"invalid file path {shown!r}: {reason}", details={"path": shown})
 
 
-def validate_path(path: str) -> str:
-    """Return ``path`` if it is a valid file path in a version, else raise ``InvalidArgument``."""
+def relative_path_problem(path: str) -> tuple[str, str] | None:
+    """Why ``path`` is not a relative path that joins safely under a folder (empty, not
+    UTF-8, too long, an invisible character, ``\\``, absolute, an empty, ``.`` or ``..``
+    segment), as ``(path as shown, reason)``; None when it is one."""
     if not path:
-        raise _reject(path, "it is empty")
+        return path, "it is empty"
     try:
         encoded = path.encode("utf-8")
     except UnicodeEncodeError:
-        raise _reject(path, "it is not valid UTF-8") from None
+        return path, "it is not valid UTF-8"
     if len(encoded) > MAX_PATH_BYTES:
-        raise _reject(path[:64] + "…", f"it is longer than {MAX_PATH_BYTES} bytes")
-    if "\x00" in path:
-        raise _reject(path, "it contains a NUL character")
+        return path[:64] + "…", f"it is longer than {MAX_PATH_BYTES} bytes"
     # (Surrogates cannot be encoded: they were reported as invalid UTF-8 above.)
     if (found := first_invisible(path)) is not None:
-        raise _reject(
-            path, f"it contains a control or invisible formatting character (U+{ord(found):04X})"
-        )
+        return path, f"it contains a control or invisible formatting character (U+{ord(found):04X})"
     if "\\" in path:
-        raise _reject(path, "use '/' to separate directories, not '\\'")
+        return path, "use '/' to separate directories, not '\\'"
     if path.startswith("/"):
-        raise _reject(path, "it must be relative, not absolute")
+        return path, "it must be relative, not absolute"
+    if any(seg in ("", ".", "..") for seg in path.split("/")):
+        return path, "it must not contain empty, '.' or '..' segments"
+    return None
+
+
+def validate_path(path: str) -> str:
+    """Return ``path`` if it is a valid file path in a version, else raise ``InvalidArgument``."""
+    if (problem := relative_path_problem(path)) is not None:
+        raise _reject(*problem)
     segments = path.split("/")
-    if any(seg in ("", ".", "..") for seg in segments):
-        raise _reject(path, "it must not contain empty, '.' or '..' segments")
     if any(seg.startswith(_OPTION_PREFIXES) for seg in segments):
         raise _reject(path, "no file or folder name may start with '-' or '@'")
     if path != README and not path.endswith(PROTO_SUFFIX):

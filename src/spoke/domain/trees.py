@@ -14,9 +14,8 @@ suffix of ``GENERATED_SUFFIXES`` or a name of ``GENERATED_NAMES``. Adding a lang
 from __future__ import annotations
 
 from spoke.domain.errors import InvalidArgument
-from spoke.domain.text import escape_invisible, first_invisible
-
-MAX_PATH_BYTES = 1024
+from spoke.domain.paths import relative_path_problem
+from spoke.domain.text import escape_invisible
 
 # What protoc and the plugins of compile/languages.py write, and what their gRPC plugins
 # add: Python, C++, Java, Kotlin, C#, Ruby, PHP, Objective-C, Go, TypeScript (and its
@@ -53,22 +52,8 @@ def _reject(path: str, reason: str) -> InvalidArgument:
 
 def validate_relative_path(path: str) -> str:
     """Return ``path`` if it is a relative path (see above), else raise ``InvalidArgument``."""
-    if not path:
-        raise _reject(path, "it is empty")
-    try:
-        size = len(path.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise _reject(path, "it is not valid UTF-8") from None
-    if size > MAX_PATH_BYTES:
-        raise _reject(path[:64] + "…", f"it is longer than {MAX_PATH_BYTES} bytes")
-    if (found := first_invisible(path)) is not None:
-        raise _reject(path, f"it contains the control or formatting character U+{ord(found):04X}")
-    if "\\" in path:
-        raise _reject(path, "it contains '\\'")
-    if path.startswith("/"):
-        raise _reject(path, "it is absolute")
-    if any(segment in ("", ".", "..") for segment in path.split("/")):
-        raise _reject(path, "it has an empty, '.' or '..' segment")
+    if (problem := relative_path_problem(path)) is not None:
+        raise _reject(*problem)
     return path
 
 
