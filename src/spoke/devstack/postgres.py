@@ -255,12 +255,3 @@ class PostgresServer(SpawnedServer):
         if result.returncode != 0:
             output = (result.stdout + result.stderr).strip()
             raise StartupError(f"{self.name}: {program} failed ({result.returncode}): {output}")
-
-
-def read_postmaster_pid(data_dir: Path) -> int | None:
-    """The PID on the first line of ``postmaster.pid``, if the file exists."""
-    try:
-        first = (data_dir / "postmaster.pid").read_text().split("\n", 1)[0]
-    except OSError:
-        return None
-    return int(first) if first.strip().isdigit() else None

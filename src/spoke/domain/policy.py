@@ -42,9 +42,6 @@ class Policy:
     def checks_lint(self) -> bool:
         return self.enforce_lint or bool(self.lint)
 
-    def breaking_config(self) -> BreakingConfig:
-        return BreakingConfig.parse(self.breaking)
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "breaking": self.breaking,

@@ -30,11 +30,6 @@ class RuleInfo:
     purpose: str
     deprecated: bool = False
 
-    @property
-    def default(self) -> bool:
-        """Whether an empty ``use`` (STANDARD) selects it."""
-        return STANDARD in self.categories
-
 
 def _same(option: str) -> str:
     return (
@@ -164,11 +159,6 @@ RULE_INFOS: tuple[RuleInfo, ...] = (
 
 RULE_IDS: tuple[str, ...] = tuple(info.id for info in RULE_INFOS)
 _BY_ID = {info.id: info for info in RULE_INFOS}
-
-
-def rule_info(rule_id: str) -> RuleInfo:
-    """The rule with ``rule_id`` (KeyError when buf has no such rule)."""
-    return _BY_ID[rule_id]
 
 
 def is_known(name: str) -> bool:
