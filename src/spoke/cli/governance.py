@@ -14,9 +14,11 @@ import yaml
 
 from spoke.cli.client import CliError, RegistryClient, path_of
 from spoke.cli.localfiles import check_inside
-from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token
+from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token, friendly_errors
 from spoke.cli.output import out, print_data
 from spoke.cli.push import collect_files, parse_dependency, read_files
+
+app = typer.Typer()
 
 FINDINGS_EXIT = 100
 
@@ -69,6 +71,8 @@ def report(findings: list[dict[str, Any]], error_format: str) -> None:
         raise typer.Exit(FINDINGS_EXIT)
 
 
+@app.command()
+@friendly_errors
 def breaking(
     directory: Annotated[Path, typer.Argument(help="Root of the .proto tree to check.")],
     against: Annotated[str, typer.Option("--against", help="MODULE@VERSION to compare with.")],
@@ -90,6 +94,8 @@ def breaking(
     report(result["findings"], error_format)
 
 
+@app.command()
+@friendly_errors
 def lint(
     directory: Annotated[Path, typer.Argument(help="Root of the .proto tree to lint.")],
     error_format: ErrorFormat = "text",
@@ -108,6 +114,8 @@ def lint(
     report(result["findings"], error_format)
 
 
+@app.command()
+@friendly_errors
 def diff(
     older: Annotated[str, typer.Argument(help="MODULE@VERSION to compare from.")],
     newer: Annotated[str, typer.Argument(help="MODULE@VERSION to compare to.")],

@@ -1,0 +1,46 @@
+"""``spoke admin``: administration that talks to the database directly, for when there is
+no credential to call the API with yet (the first admin key of a new registry)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import typer
+
+from spoke.cli.keys import ExpiryOption, GrantOption, print_new_key
+from spoke.cli.options import friendly_errors
+from spoke.config import Settings
+
+app = typer.Typer(help="Server-side administration (talks to the database).", no_args_is_help=True)
+
+
+@app.command("create-key")
+@friendly_errors
+def admin_create_key(
+    name: Annotated[str, typer.Argument(help="What the key is for.")] = "admin",
+    grant: GrantOption = ["admin"],  # noqa: B006 - typer reads the default, never mutates it
+    expires_in_days: ExpiryOption = None,
+) -> None:
+    """Create a key directly in the database (the first admin key, for a new registry)."""
+    from spoke.auth.keys import KeyService
+    from spoke.storage.factory import open_metadata
+    from spoke.storage.keys.sql import SqlKeyStore
+
+    async def run() -> dict[str, Any]:
+        store = open_metadata(Settings())
+        try:
+            await store.migrate()
+            created = await KeyService(SqlKeyStore(store.engine)).create(
+                name, grant, created_by="spoke admin create-key", expires_in_days=expires_in_days
+            )
+        finally:
+            await store.close()
+        return {
+            "id": created.record.id,
+            "name": created.record.name,
+            "grants": created.record.grants.split(),
+            "token": created.token,
+        }
+
+    print_new_key(asyncio.run(run()))
