@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from spoke.ops.app import create_ops_app
 from spoke.ops.health import Health
 from spoke.ops.metrics import new_registry
 from spoke.storage.cache.memory import MemoryCache
+from spoke.storage.factory import open_backends
 from tests.functional.support import push
 
 
@@ -79,18 +81,23 @@ async def test_a_shared_backend_down_degrades_readiness(
     registry,
     ops: httpx.AsyncClient,  # type: ignore[no-untyped-def]
 ) -> None:
-    app = api_app(tmp_path, health, registry, cache=DownCache())
-    async with app.router.lifespan_context(app):
-        # Requests are still served (fail open): the balancer keeps the instance.
-        ready = await ops.get("/health/ready")
-        assert ready.status_code == 200
-        assert ready.json()["status"] == "degraded"
-        assert ready.json()["checks"]["cache"] == "connection refused"
-        assert ready.json()["checks"]["metadata"] == "ok"
-        metrics = (await ops.get("/metrics")).text
-        assert 'spoke_backend_up{backend="cache"} 0.0' in metrics
-        assert 'spoke_backend_up{backend="metadata"} 1.0' in metrics
-        assert "spoke_ready 1.0" in metrics
+    opened = await open_backends(Settings(data_dir=tmp_path))
+    backends = dataclasses.replace(opened, cache=DownCache())
+    app = api_app(tmp_path, health, registry, backends=backends)
+    try:
+        async with app.router.lifespan_context(app):
+            # Requests are still served (fail open): the balancer keeps the instance.
+            ready = await ops.get("/health/ready")
+            assert ready.status_code == 200
+            assert ready.json()["status"] == "degraded"
+            assert ready.json()["checks"]["cache"] == "connection refused"
+            assert ready.json()["checks"]["metadata"] == "ok"
+            metrics = (await ops.get("/metrics")).text
+            assert 'spoke_backend_up{backend="cache"} 0.0' in metrics
+            assert 'spoke_backend_up{backend="metadata"} 1.0' in metrics
+            assert "spoke_ready 1.0" in metrics
+    finally:
+        await opened.close()
 
 
 async def test_metrics_count_requests_by_route_and_status(

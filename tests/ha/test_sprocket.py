@@ -1,7 +1,7 @@
 """The Sprocket worker on the production stack: pushes become artifacts in object storage,
 workers sharing one database never compile a job twice, and identical trees hit the cache.
 
-Each "instance" here is an API-less runtime (``open_backends`` + ``build_runtime``) with
+Each "instance" here is an API-less runtime (``open_backends`` + ``build_services``) with
 pools, queue and metrics of its own, on a database of the test's own.
 """
 
@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from spoke.api.composition import Runtime, build_runtime
 from spoke.config import Settings
 from spoke.devstack.stack import Stack
+from spoke.runtime import build_services
 from spoke.services.push import PushFile, PushRequest
+from spoke.services.registry import Services
 from spoke.services.visibility import EVERYTHING
 from spoke.storage.factory import Backends, open_backends
 from spoke.storage.queue import CompileJob, JobStatus
@@ -39,7 +40,7 @@ MODULE = "acme.a"
 @dataclass
 class Instance:
     backends: Backends
-    runtime: Runtime
+    services: Services
     registry: CollectorRegistry
 
     def metric(self, name: str, **labels: str) -> float:
@@ -50,23 +51,23 @@ class Instance:
 
     async def push(self, version: str, proto: str = PROTO_A) -> None:
         request = PushRequest(MODULE, version, [PushFile("acme/a/v1/a.proto", proto)])
-        assert (await self.runtime.services.push.push(request, EVERYTHING)).created
+        assert (await self.services.push.push(request, EVERYTHING)).created
 
     async def jobs(self, version: str) -> list[CompileJob]:
-        _, jobs = await self.runtime.services.compile.jobs(MODULE, version, scope=EVERYTHING)
+        _, jobs = await self.services.compile.jobs(MODULE, version, scope=EVERYTHING)
         return jobs
 
 
 @asynccontextmanager
 async def instance(settings: Settings) -> AsyncIterator[Instance]:
-    """One registry instance without HTTP: its own backends, runtime and metrics."""
+    """One registry instance without HTTP: its own backends, services and metrics."""
     registry = CollectorRegistry()
     backends = await open_backends(settings)
     try:
-        runtime = await build_runtime(
+        services = await build_services(
             settings, backends, storage_metrics=StorageMetrics(registry), registry=registry
         )
-        yield Instance(backends, runtime, registry)
+        yield Instance(backends, services, registry)
     finally:
         await backends.close()
 
@@ -75,7 +76,7 @@ async def instance(settings: Settings) -> AsyncIterator[Instance]:
 async def working(*instances: Instance, drain: float = 5.0) -> AsyncIterator[None]:
     """Each instance's Sprocket runs while the context is open."""
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(i.runtime.sprocket.run(stop, drain=drain)) for i in instances]
+    tasks = [asyncio.create_task(i.services.sprocket.run(stop, drain=drain)) for i in instances]
     try:
         yield
     finally:
@@ -128,10 +129,10 @@ async def test_a_push_on_one_instance_is_compiled_by_the_worker_of_another(
             assert re.fullmatch(pattern, job.artifact.object_key), job.artifact.object_key
             assert await api.backends.blobs.exists(job.artifact.object_key)
             assert job.artifact.digest == "sha256:" + job.artifact.object_key[-68:-4]
-            stored = await api.runtime.services.compile.artifact_bytes(job.artifact)
+            stored = await api.services.compile.artifact_bytes(job.artifact)
             assert len(stored) == job.artifact.size
             assert stored[:2] == b"PK"  # a zip archive
-        assert worker.runtime.sprocket.completed == len(LANGUAGES)
+        assert worker.services.sprocket.completed == len(LANGUAGES)
         assert worker.protoc_runs() == len(LANGUAGES)
         assert api.protoc_runs() == 0
 
@@ -153,7 +154,7 @@ async def test_two_workers_never_compile_one_job_twice(settings: Settings) -> No
                 i.metric("spoke_compile_jobs_total", language=language, result="succeeded")
                 for i in (first, second)
             ) == len(versions)
-        done = (first.runtime.sprocket.completed, second.runtime.sprocket.completed)
+        done = (first.services.sprocket.completed, second.services.sprocket.completed)
         assert sum(done) == 8
         # Both start with 8 due jobs; SKIP LOCKED hands their first claims different jobs.
         assert min(done) > 0, done

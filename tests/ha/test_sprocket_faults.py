@@ -91,7 +91,7 @@ async def job_when(
 ) -> CompileJob:
     deadline = time.monotonic() + within
     while True:
-        job = await registry.runtime.services.compile.job(
+        job = await registry.services.compile.job(
             MODULE, "v1.0.0", "python", False, scope=EVERYTHING
         )
         if job is not None and check(job):
@@ -157,7 +157,7 @@ async def test_a_killed_worker_loses_its_job_to_another_after_the_lease(
             assert done.status is JobStatus.SUCCEEDED, done
             assert done.attempts == 2
             assert done.worker is not None and done.worker.startswith(IN_PROCESS)
-            assert registry.runtime.sprocket.completed == 1
+            assert registry.services.sprocket.completed == 1
             assert done.artifact is not None
             assert await registry.backends.blobs.exists(done.artifact.object_key)
         finally:
@@ -185,7 +185,7 @@ async def stop_mid_compile(stack: Stack, tmp_path: Path, slow: SlowProtoc) -> St
     ):
         await api.push("v1.0.0")
         stop = asyncio.Event()
-        task = asyncio.create_task(worker.runtime.sprocket.run(stop, drain=0.2))
+        task = asyncio.create_task(worker.services.sprocket.run(stop, drain=0.2))
         try:
             taken = await job_when(
                 api,
@@ -206,7 +206,7 @@ async def stop_mid_compile(stack: Stack, tmp_path: Path, slow: SlowProtoc) -> St
             await slow.kill_all()  # before the loop closes: nothing is left to leak
         job = await api.backends.queue.get(SPEC)
         assert job is not None
-        return Stopped(job, seconds, worker.runtime.sprocket.completed, protoc_running)
+        return Stopped(job, seconds, worker.services.sprocket.completed, protoc_running)
 
 
 async def test_a_stopped_worker_gives_its_job_back(

@@ -17,9 +17,7 @@ says whether the drain was clean.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-from collections.abc import Iterator
 from typing import cast
 
 import structlog
@@ -28,27 +26,18 @@ from prometheus_client import CollectorRegistry
 
 from spoke.api.app import create_app
 from spoke.config import Settings
-from spoke.ops.app import create_ops_app
 from spoke.ops.health import Health
 from spoke.ops.metrics import new_registry
+from spoke.ops.server import Server, ops_server
 
 log = structlog.get_logger(__name__)
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to ``serve``: two servers share one
-    process, and a SIGTERM must stop both, in order, and exit 0."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 def api_server(settings: Settings, health: Health, registry: CollectorRegistry) -> uvicorn.Server:
     """The API listener on ``SPOKE_HOST:SPOKE_PORT``."""
-    return _Server(
+    return Server(
         uvicorn.Config(
             create_app(settings, health=health, registry=registry),
             host=settings.host,
@@ -63,21 +52,6 @@ def api_server(settings: Settings, health: Health, registry: CollectorRegistry) 
             # Annotated `int` by uvicorn, but only ever handed to asyncio.wait_for, which
             # takes any number of seconds: keep the fraction the operator asked for.
             timeout_graceful_shutdown=cast(int, settings.shutdown_timeout),
-        )
-    )
-
-
-def ops_server(settings: Settings, health: Health, registry: CollectorRegistry) -> uvicorn.Server:
-    """The health and metrics listener on ``SPOKE_HOST:SPOKE_HEALTH_PORT``."""
-    return _Server(
-        uvicorn.Config(
-            create_ops_app(health, registry),
-            host=settings.host,
-            port=settings.health_port,
-            lifespan="off",
-            log_config=None,
-            access_log=False,
-            server_header=False,
         )
     )
 

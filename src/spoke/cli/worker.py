@@ -1,16 +1,17 @@
 """``spoke sprocket``: the compile worker as its own process, with its own health and
-metrics listener (``SPOKE_HEALTH_PORT``: give it a port of its own beside ``spoke serve``)."""
+metrics listener (``SPOKE_HEALTH_PORT``: give it a port of its own beside ``spoke serve``).
+It builds the compile service and the Sprocket only, and imports no HTTP code."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 
-from spoke.api.composition import build_runtime
-from spoke.cli.serve import ops_server
 from spoke.config import Settings
 from spoke.ops.health import Health
 from spoke.ops.metrics import new_registry
+from spoke.ops.server import ops_server
+from spoke.runtime import build_sprocket
 from spoke.storage.factory import open_backends
 from spoke.telemetry.metrics import StorageMetrics
 
@@ -23,8 +24,8 @@ async def run_sprocket(settings: Settings) -> None:
     storage_metrics = StorageMetrics(registry)
     backends = await open_backends(settings, metrics=storage_metrics)
     try:
-        runtime = await build_runtime(
-            settings, backends, storage_metrics=storage_metrics, registry=registry
+        sprocket = await build_sprocket(
+            settings, backends, registry=registry, storage_metrics=storage_metrics
         )
         health.add_check("metadata", backends.metadata.ping)
         health.add_check("blobs", backends.blobs.ping)
@@ -33,7 +34,7 @@ async def run_sprocket(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await runtime.sprocket.run(stop, drain=30.0)
+        await sprocket.run(stop, drain=30.0)
     finally:
         health.stopping = True
         await backends.close()
