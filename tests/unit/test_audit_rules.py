@@ -7,7 +7,7 @@ from typing import cast
 
 import pytest
 
-from spoke.api.audit import Repeats, refused
+from spoke.api.middleware.audit import Repeats, refused
 from spoke.auth import AuthMode
 from spoke.auth.authenticator import Authenticator, bearer
 from spoke.auth.keys import KeyService, new_token

@@ -3,13 +3,45 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src"
 SPOKE = SRC / "spoke"
+
+# The layers of docs/architecture.md, top to bottom: a module imports only from its own
+# layer and the layers below it (every import counts: lazy ones, and those for type
+# checking only). ``spoke`` itself (the version) is below them all; ``spoke.__main__`` is
+# the command's, so ``cli``'s.
+LAYERS = (
+    "cli",
+    "api",
+    "ops",
+    "runtime",
+    "services",
+    "auth",
+    "storage",
+    "compile",
+    "ratelimit",
+    "telemetry",
+    "resilience",
+    "config",
+    "domain",
+)
+# Throwaway servers for tests and developers: they import nothing else of Spoke, and
+# nothing in Spoke imports them.
+STANDALONE = "devstack"
+# The compile worker's process (``spoke sprocket``) runs no HTTP app.
+WORKER = "spoke.cli.worker"
+# The storage concerns with a port (``storage/<concern>/__init__.py``): above storage, the
+# port is what the layers see; the adapters beside it are the factory's to choose and the
+# composition root's (and the CLI's) to hold.
+PORTS = ("metadata", "blobs", "cache", "queue", "keys", "audit", "policies")
+ADAPTER_HOLDERS = ("storage", "runtime", "cli")
 
 # Standard-library modules the pure domain may use: no I/O, no processes, no event loop.
 PURE_STDLIB = {
@@ -195,3 +227,138 @@ def test_http_exception_checker_catches_violations(tmp_path: Path) -> None:
     )
     problems = list(_http_exception_uses(bad, "spoke.services.bad"))
     assert len(problems) == 3, problems
+
+
+def _layer(module: str) -> str | None:
+    """The layer of ``spoke.<top>…`` (None for ``spoke`` itself and for other packages)."""
+    parts = module.split(".")
+    if parts[0] != "spoke" or len(parts) == 1:
+        return None
+    return "cli" if parts[1] == "__main__" else parts[1]
+
+
+def _layer_problems(path: Path, name: str | None = None) -> list[str]:
+    own = _layer(name or _module_name(path))
+    problems = []
+    for line, module, _ in _imports(path, name):
+        target = _layer(module)
+        if target is None or target == own:
+            continue
+        if own == STANDALONE or target == STANDALONE:
+            problems.append(f"{path.name}:{line} imports {module} ({STANDALONE} stands alone)")
+        elif target not in LAYERS or own not in LAYERS:
+            problems.append(f"{path.name}:{line} imports {module} (a layer LAYERS does not name)")
+        elif LAYERS.index(target) < LAYERS.index(own):
+            problems.append(f"{path.name}:{line} imports {module} ({own} is below {target})")
+    return problems
+
+
+def test_every_top_level_module_has_a_layer() -> None:
+    tops = {p.stem for p in SPOKE.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
+    assert tops - {"__init__", "__main__"} == {*LAYERS, STANDALONE}
+
+
+def test_the_layers_are_drawn_in_the_architecture_document() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    drawing = text.split("```")[1]  # the first code block
+    drawn = [n for n in re.findall(r"^(\w+)(?:/|\.py)", drawing, re.MULTILINE) if n != STANDALONE]
+    assert drawn == list(LAYERS)
+
+
+@pytest.mark.parametrize("path", _modules(SPOKE), ids=_rel)
+def test_each_layer_imports_only_from_layers_below(path: Path) -> None:
+    problems = _layer_problems(path)
+    assert not problems, "\n".join(problems)
+
+
+def _adapter_problems(path: Path, name: str | None = None) -> list[str]:
+    if _layer(name or _module_name(path)) in ADAPTER_HOLDERS:
+        return []
+    problems = []
+    for line, module, names in _imports(path, name):
+        # ``from spoke.storage.cache import memory`` imports an adapter too.
+        submodules = [f"{module}.{n}" for n in names if _file_of(f"{module}.{n}") is not None]
+        for candidate in (module, *submodules):
+            parts = candidate.split(".")
+            if parts[:2] == ["spoke", "storage"] and len(parts) > 3 and parts[2] in PORTS:
+                problems.append(f"{path.name}:{line} imports {candidate} (an adapter)")
+    return problems
+
+
+@pytest.mark.parametrize("path", _modules(SPOKE), ids=_rel)
+def test_only_storage_and_the_composition_root_see_adapters(path: Path) -> None:
+    problems = _adapter_problems(path)
+    assert not problems, "\n".join(problems)
+
+
+def test_layer_checker_catches_violations(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "from spoke.storage.blobs import BlobStore\n"
+        "from spoke import __version__\n"
+        "from spoke.api.errors import error_response\n"
+        "from ..services import push\n"
+        "from spoke.devstack import Stack\n"
+        "if TYPE_CHECKING:\n"
+        "    from spoke.runtime import build_services\n"
+        "def f():\n"
+        "    import spoke.cli.main\n",
+        encoding="utf-8",
+    )
+    problems = _layer_problems(bad, "spoke.auth.bad")
+    assert [p.split(" ")[0] for p in problems] == [
+        "bad.py:5",
+        "bad.py:6",
+        "bad.py:7",
+        "bad.py:9",
+        "bad.py:11",
+    ]
+    adapters = tmp_path / "adapters.py"
+    adapters.write_text(
+        "from spoke.storage.cache import Cache\n"
+        "from spoke.storage.cache.memory import MemoryCache\n"
+        "from spoke.storage.cache import redis\n"
+        "from spoke.storage.factory import Backends\n",
+        encoding="utf-8",
+    )
+    problems = _adapter_problems(adapters, "spoke.api.adapters")
+    assert [p.split(" ")[0] for p in problems] == ["adapters.py:2", "adapters.py:3"]
+    assert _adapter_problems(adapters, "spoke.runtime") == []
+    assert _layer_problems(bad, "spoke.cli.bad") == [
+        "bad.py:7 imports spoke.devstack (devstack stands alone)"
+    ]
+
+
+def _file_of(module: str) -> Path | None:
+    base = SRC.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _closure(module: str) -> set[str]:
+    """Every ``spoke`` module that importing ``module`` loads (parent packages included)."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        parts = current.split(".")
+        for end in range(1, len(parts) + 1):
+            name = ".".join(parts[:end])
+            path = _file_of(name)
+            if name in seen or path is None:
+                continue
+            seen.add(name)
+            for _, imported, names in _imports(path, name):
+                if imported.split(".")[0] == "spoke":
+                    todo.extend([imported, *(f"{imported}.{n}" for n in names)])
+    return seen
+
+
+def test_the_compile_worker_loads_no_http_code() -> None:
+    loaded = _closure(WORKER)
+    assert not [m for m in loaded if _within(m, "spoke.api")], sorted(loaded)
+    assert {WORKER, "spoke.cli", "spoke.storage.factory"} <= loaded  # the walk follows imports

@@ -19,10 +19,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from spoke import __version__
 from spoke.api import errors
 from spoke.api.access import Access
-from spoke.api.audit import AuditTrail
-from spoke.api.guards import RequestGuard
-from spoke.api.headers import SecurityHeaders
-from spoke.api.hot_reads import HotReads, ResponseCache
+from spoke.api.middleware.audit import AuditTrail
+from spoke.api.middleware.guards import RequestGuard
+from spoke.api.middleware.headers import SecurityHeaders
+from spoke.api.middleware.hot_reads import HotReads, ResponseCache
+from spoke.api.middleware.metrics import MetricsMiddleware
+from spoke.api.middleware.rate_limit import RateLimit
 from spoke.api.pagination import SECRET_NAME, PageTokens
 from spoke.api.request_context import RequestContext
 from spoke.api.routers import api_keys, compile, files, modules, versions
@@ -31,8 +33,8 @@ from spoke.api.routers import dependencies as dependencies_router
 from spoke.api.routers import governance as governance_router
 from spoke.config import Settings
 from spoke.ops.health import Health
-from spoke.ops.metrics import BuildInfo, HttpMetrics, MetricsMiddleware, new_registry
-from spoke.ratelimit import RateLimit, RateLimiter
+from spoke.ops.metrics import BuildInfo, HttpMetrics, new_registry
+from spoke.ratelimit import RateLimiter
 from spoke.runtime import (
     build_authenticator,
     build_protoc,

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from spoke.api import audit
+from spoke.api.middleware import audit
 from spoke.auth import Forbidden, HiddenModule, Unauthenticated
 from spoke.domain.errors import (
     Conflict,

@@ -30,7 +30,7 @@ from redis.exceptions import RedisClusterException, RedisError
 
 from spoke.config import Settings, parse_rate_limit
 from spoke.ratelimit.storage import close_storage, open_storage
-from spoke.storage.cache.breaker import CircuitBreaker
+from spoke.resilience import CircuitBreaker
 from spoke.telemetry.metrics import RateLimitMetrics
 
 log = structlog.get_logger(__name__)

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from spoke.api.access import requires
 from spoke.api.deps import ServicesDep
-from spoke.api.hot_reads import cache_control, etag_matches, remember
+from spoke.api.middleware.hot_reads import cache_control, etag_matches, remember
 from spoke.api.schemas import error_responses
 from spoke.domain.access import Permission
 from spoke.domain.versions import LATEST

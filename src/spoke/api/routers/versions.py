@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from spoke.api.access import CallerScope, requires
 from spoke.api.deps import ServicesDep
-from spoke.api.hot_reads import cache_control, etag_matches, remember
+from spoke.api.middleware.hot_reads import cache_control, etag_matches, remember
 from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
 from spoke.api.schemas import (
     Page,

@@ -19,8 +19,8 @@ from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import RedisError
 
 from spoke.domain.errors import Unavailable
+from spoke.resilience import CircuitBreaker
 from spoke.storage.cache import Handler
-from spoke.storage.cache.breaker import CircuitBreaker
 from spoke.telemetry.metrics import CacheMetrics
 
 log = structlog.get_logger(__name__)

@@ -1,5 +1,8 @@
 """A circuit breaker for a best-effort backend: after repeated failures, stop asking for a
-while, so a dead cache costs nothing per request; then let one request probe it."""
+while, so a dead cache costs nothing per request; then let one request probe it.
+
+Beside ``config.py``, below the layers that use it: the Redis cache adapter
+(``storage/cache/redis.py``) and the rate limiter (``ratelimit/limiter.py``)."""
 
 from __future__ import annotations
 

@@ -1,40 +1,22 @@
-"""``RateLimit``: the ASGI middleware that counts every API request against its limit.
+"""``RateLimit``: the ASGI middleware that counts every API request against its limit
+(``spoke.ratelimit`` decides; this answers over HTTP).
 
 Pure ASGI, before the input guards and the router, so a refused request costs one or two
-limiter calls and nothing else (no lookup of the credential: see ``identity``). Allowed
+limiter calls and nothing else (no lookup of the credential: see
+``spoke.ratelimit.identity``). Allowed
 responses carry ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
 (seconds); refusals are 429 in the one JSON error shape with ``Retry-After`` too.
 """
 
 from __future__ import annotations
 
-import re
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spoke.api.errors import error_response
 from spoke.ratelimit.identity import authorization, client_address, credential, identity
-from spoke.ratelimit.limiter import RateLimiter, RouteClass
+from spoke.ratelimit.limiter import RateLimiter
 from spoke.ratelimit.lockout import Lockout
-
-_READS = {"GET", "HEAD", "OPTIONS"}
-# The requests that run protoc on what the caller sends or names, the dearest calls:
-# compiling a version, linting files, checking breaking changes, diffing two versions.
-# A push (dry run or not) compiles too, but is a write and counts as one.
-_COMPILE_POSTS = re.compile(
-    r"/modules/[^/]+/versions/[^/]+/compile/[^/]+/?|/lint/?|/modules/[^/]+/breaking/?"
-)
-_COMPILE_READS = re.compile(r"/modules/[^/]+/versions/[^/]+/diff/?")
-
-
-def route_class(method: str, path: str) -> RouteClass:
-    """``compile`` for the requests that run protoc, ``read`` for the other GET/HEAD,
-    else ``write``."""
-    if method in _READS:
-        return "compile" if method != "OPTIONS" and _COMPILE_READS.fullmatch(path) else "read"
-    if method == "POST" and _COMPILE_POSTS.fullmatch(path):
-        return "compile"
-    return "write"
+from spoke.ratelimit.routes import route_class
 
 
 class RateLimit:
