@@ -28,11 +28,14 @@ from spoke.compile.protoc import Protoc, default_scratch_dir, locate_protoc
 from spoke.config import Settings
 from spoke.services.compile import CompileOptions, CompileService
 from spoke.services.deletion import DeletionService
+from spoke.services.dependencies import DependencyResolver
+from spoke.services.files import FileLimits
 from spoke.services.governance import GovernanceService
 from spoke.services.graph import DependencyGraph
+from spoke.services.keys import KeyManagement
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
-from spoke.services.push import PushLimits, PushService
+from spoke.services.push import PushService
 from spoke.services.registry import Services
 from spoke.services.schemas import SchemaCompiler
 from spoke.services.sprocket import Sprocket
@@ -84,6 +87,7 @@ async def _compiling(
     backends: Backends,
     protoc: Protoc,
     reader: VersionReader,
+    dependencies: DependencyResolver,
     registry: CollectorRegistry | None,
 ) -> tuple[CompileService, Sprocket]:
     """The compile service, and the Sprocket that runs its jobs under the same worker id."""
@@ -93,6 +97,7 @@ async def _compiling(
     )
     compiler = CompileService(
         reader=reader,
+        dependencies=dependencies,
         blobs=backends.blobs,
         queue=backends.queue,
         generator=await build_generator(protoc, settings),
@@ -121,21 +126,33 @@ async def build_services(
     """Every service of one registry process. ``registry`` takes the compile metrics;
     ``storage_metrics`` those of the in-process cache tier in front of a shared cache."""
     protoc = protoc or build_protoc(settings)
+    # What one request may send: a push, and a lint or breaking check of files.
+    limits = FileLimits(max_file_size=settings.max_file_size, max_files=settings.max_files)
     reader = build_reader(settings, backends, storage_metrics)
-    compiler, sprocket = await _compiling(settings, backends, protoc, reader, registry)
+    dependencies = DependencyResolver(reader, backends.blobs)
+    compiler, sprocket = await _compiling(
+        settings, backends, protoc, reader, dependencies, registry
+    )
     governance = GovernanceService(
         backends.metadata,
         backends.policies,
         SchemaCompiler(
-            reader, backends.blobs, protoc, backends.cache, prefix=settings.cache_prefix
+            reader,
+            backends.blobs,
+            protoc,
+            backends.cache,
+            dependencies,
+            prefix=settings.cache_prefix,
         ),
+        limits,
     )
     push = PushService(
         backends.metadata,
         backends.blobs,
         reader,
+        dependencies,
         protoc,
-        PushLimits(max_file_size=settings.max_file_size, max_files=settings.max_files),
+        limits,
         on_stored=compiler.enqueue,
         governance=governance,
     )
@@ -150,7 +167,8 @@ async def build_services(
         deletion=DeletionService(backends.metadata, backends.blobs, reader),
         reader=reader,
         governance=governance,
-        graph=DependencyGraph(backends.metadata, backends.blobs, reader),
+        graph=DependencyGraph(backends.metadata, reader, dependencies),
+        keys=KeyManagement(KeyService(backends.keys)),
         visibility=visibility,
         sprocket=sprocket,
     )
@@ -166,7 +184,10 @@ async def build_sprocket(
     """The compile worker alone (``spoke sprocket``): the compile service and the Sprocket,
     nothing that serves requests."""
     reader = build_reader(settings, backends, storage_metrics)
-    _, sprocket = await _compiling(settings, backends, build_protoc(settings), reader, registry)
+    dependencies = DependencyResolver(reader, backends.blobs)
+    _, sprocket = await _compiling(
+        settings, backends, build_protoc(settings), reader, dependencies, registry
+    )
     return sprocket
 
 
@@ -188,14 +209,16 @@ async def build_authenticator(settings: Settings, backends: Backends) -> Authent
     return Authenticator(AuthMode(settings.auth_mode), KeyService(backends.keys), tokens)
 
 
-async def check_authentication(settings: Settings, authenticator: Authenticator) -> None:
+async def check_authentication(
+    settings: Settings, authenticator: Authenticator, keys: KeyManagement
+) -> None:
     """Refuse to serve in ``required`` mode when nobody could ever authenticate."""
     if authenticator.mode is AuthMode.NONE:
         log.warning("authentication is off (SPOKE_AUTH_MODE=none): anyone may push")
         return
     if authenticator.has_token_source:
         return
-    if await authenticator.keys.active_count() == 0:
+    if await keys.active_count() == 0:
         raise RuntimeError(
             f"SPOKE_AUTH_MODE={settings.auth_mode} but there is no way to authenticate: "
             "create a first admin key with `spoke admin create-key`, or set "

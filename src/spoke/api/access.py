@@ -1,13 +1,10 @@
-"""Authorization, in one place: the dependency every route declares with the permission
-it needs (``Depends(requires(Permission.READ))``), and the filter for lists."""
+"""Authorization, in one place: who a request acts as, what it may do (the rules behind
+``spoke.api.deps.requires``, the check every route declares), and the filter for lists."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 import structlog
-from fastapi import Depends, Request
-from fastapi.security import HTTPBearer
+from fastapi import Request
 
 from spoke.auth import AuthMode, Forbidden, HiddenModule, Principal, Unauthenticated
 from spoke.auth.authenticator import Authenticator
@@ -15,9 +12,6 @@ from spoke.domain.access import Permission
 from spoke.domain.models import Module
 from spoke.domain.names import validate_module_name
 from spoke.services.visibility import EVERYTHING, ReadScope, Visibility
-
-# Documents the scheme in OpenAPI; the header itself is read by ``Access.principal``.
-bearer = HTTPBearer(auto_error=False, description="An API key (spoke_…) or a JWT.")
 
 
 class _PrincipalScope:
@@ -94,26 +88,3 @@ class Access:
             or module.public
             or principal.may(Permission.READ, module.name)
         )
-
-
-def requires(permission: Permission, *, per_module: bool = True) -> Any:
-    """A route dependency: the request's principal, once it may ``permission`` on the
-    module named by the route's ``name`` parameter (or on the registry)."""
-
-    async def check(request: Request, _: Any = Depends(bearer)) -> Principal:
-        access: Access = request.app.state.access
-        principal = await access.principal(request)
-        module = request.path_params.get("name") if per_module else None
-        await access.authorize(principal, permission, module)
-        return principal
-
-    return Depends(check)
-
-
-async def _read_scope(request: Request) -> ReadScope:
-    access: Access = request.app.state.access
-    return access.scope(await access.principal(request))
-
-
-#: The modules the request's caller may read, for services that resolve dependencies.
-CallerScope = Annotated[ReadScope, Depends(_read_scope)]

@@ -85,7 +85,7 @@ def create_app(
             app.state.access = Access(authenticator, services.visibility)
             app.state.audit = active.audit
             app.state.page_tokens = PageTokens(await active.metadata.shared_secret(SECRET_NAME))
-            await check_authentication(settings, authenticator)
+            await check_authentication(settings, authenticator, services.keys)
             # Critical only what leaves this instance nothing to serve: the primary when
             # no replica serves reads. The rest degrade (see spoke.ops.health).
             health.add_check("metadata", active.metadata.ping, critical=not settings.replica_urls)

@@ -1,32 +1,24 @@
-"""Thin route dependencies: the services the app factory built, taken from app state."""
+"""The route dependencies, the one way routers get collaborators: typed ``Annotated``
+aliases over what the app's lifespan built (``app.state``), and the authorization check
+every route declares (``requires``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 
-from spoke.services.compile import CompileService
-from spoke.services.deletion import DeletionService
-from spoke.services.governance import GovernanceService
-from spoke.services.graph import DependencyGraph
-from spoke.services.modules import ModuleService
-from spoke.services.pull import PullService
-from spoke.services.push import PushService
-from spoke.services.versions import VersionReader
+from spoke.api.access import Access
+from spoke.api.pagination import PageTokens
+from spoke.auth import Principal
+from spoke.domain.access import Permission
+from spoke.services.registry import Services
+from spoke.services.visibility import ReadScope
+from spoke.storage.audit import AuditLog
 
-
-@dataclass(frozen=True)
-class Services:
-    modules: ModuleService
-    push: PushService
-    pull: PullService
-    compile: CompileService
-    deletion: DeletionService
-    reader: VersionReader
-    governance: GovernanceService
-    graph: DependencyGraph
+# Documents the scheme in OpenAPI; the header itself is read by ``Access.principal``.
+bearer = HTTPBearer(auto_error=False, description="An API key (spoke_…) or a JWT.")
 
 
 def _services(request: Request) -> Services:
@@ -34,4 +26,43 @@ def _services(request: Request) -> Services:
     return services
 
 
+def _access(request: Request) -> Access:
+    access: Access = request.app.state.access
+    return access
+
+
+def _audit(request: Request) -> AuditLog:
+    audit: AuditLog = request.app.state.audit
+    return audit
+
+
+def _page_tokens(request: Request) -> PageTokens:
+    tokens: PageTokens = request.app.state.page_tokens
+    return tokens
+
+
 ServicesDep = Annotated[Services, Depends(_services)]
+AccessDep = Annotated[Access, Depends(_access)]
+AuditDep = Annotated[AuditLog, Depends(_audit)]
+PageTokensDep = Annotated[PageTokens, Depends(_page_tokens)]
+
+
+def requires(permission: Permission, *, per_module: bool = True) -> Any:
+    """A route dependency: the request's principal, once it may ``permission`` on the
+    module named by the route's ``name`` parameter (or on the registry)."""
+
+    async def check(request: Request, access: AccessDep, _: Any = Depends(bearer)) -> Principal:
+        principal = await access.principal(request)
+        module = request.path_params.get("name") if per_module else None
+        await access.authorize(principal, permission, module)
+        return principal
+
+    return Depends(check)
+
+
+async def _read_scope(request: Request, access: AccessDep) -> ReadScope:
+    return access.scope(await access.principal(request))
+
+
+#: The modules the request's caller may read, for services that resolve dependencies.
+CallerScope = Annotated[ReadScope, Depends(_read_scope)]

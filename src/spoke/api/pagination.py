@@ -17,7 +17,7 @@ from typing import Annotated, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from fastapi import Depends, Query, Request
+from fastapi import Query
 
 from spoke.domain.errors import InvalidArgument
 
@@ -78,11 +78,3 @@ class PageTokens:
         items = list(found[:limit])
         more = len(found) > limit
         return items, self.seal(key(items[-1]), listing) if more else None
-
-
-def _page_tokens(request: Request) -> PageTokens:
-    tokens: PageTokens = request.app.state.page_tokens
-    return tokens
-
-
-PageTokensDep = Annotated[PageTokens, Depends(_page_tokens)]

@@ -17,15 +17,13 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from spoke.compile import Generator
+from spoke.compile import Generator, LanguageInfo
 from spoke.domain.compile import artifact_key, compile_cache_key
 from spoke.domain.errors import CompileFailed, SpokeError, Unavailable
-from spoke.domain.layout import file_key
-from spoke.domain.models import FileEntry, ModuleVersion
-from spoke.domain.paths import is_proto
+from spoke.domain.models import ModuleVersion
 from spoke.services.archives import ArchiveFormat, build_archive
-from spoke.services.concurrency import map_limited
 from spoke.services.dependencies import DependencyResolver
+from spoke.services.files import read_protos
 from spoke.services.versions import VersionReader
 from spoke.services.visibility import EVERYTHING, ReadScope
 from spoke.storage.blobs import BlobStore
@@ -48,6 +46,7 @@ class CompileService:
         self,
         *,
         reader: VersionReader,
+        dependencies: DependencyResolver,
         blobs: BlobStore,
         queue: CompileQueue,
         generator: Generator,
@@ -55,16 +54,17 @@ class CompileService:
         metrics: CompileMetrics | None = None,
     ) -> None:
         self._reader = reader
+        self._dependencies = dependencies
         self._blobs = blobs
         self._queue = queue
         self._generator = generator
         self._options = options
         self._metrics = metrics or CompileMetrics(None)
-        self._dependencies = DependencyResolver(reader, blobs)
 
-    @property
-    def generator(self) -> Generator:
-        return self._generator
+    def languages(self) -> list[LanguageInfo]:
+        """Every language this instance knows, whether its tools are installed, and their
+        versions."""
+        return self._generator.languages()
 
     async def enqueue(self, module: str, version: str) -> None:
         """Queue the default languages for a version that was just stored."""
@@ -178,14 +178,7 @@ class CompileService:
         )
         if (found := await self._queue.find_artifact(key)) is not None:
             return found, True
-        protos = [e for e in version.files if is_proto(e.path)]
-
-        async def read(entry: FileEntry) -> bytes:
-            return await self._blobs.get(
-                file_key(version.module, version.version, entry.sha256, entry.path)
-            )
-
-        own = dict(zip((e.path for e in protos), await map_limited(read, protos), strict=True))
+        own = await read_protos(self._blobs, version)
         roots = await self._dependencies.roots(
             version.module, version.dependencies, own, scope=EVERYTHING, closure=closure
         )

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 
 from spoke.domain.errors import DependencyError
 from spoke.domain.graph import DependencyCycle, ResolvedDependency, label
-from spoke.domain.layout import file_key
-from spoke.domain.models import Dependency, FileEntry, ModuleVersion
+from spoke.domain.models import Dependency, ModuleVersion
 from spoke.domain.paths import folder_clash, is_proto
 from spoke.services.concurrency import map_limited
+from spoke.services.files import read_protos
 from spoke.services.versions import VersionReader
 from spoke.services.visibility import EVERYTHING, ReadScope
 from spoke.storage.blobs import BlobStore
@@ -48,8 +48,7 @@ class DependencyResolver:
         roots: list[dict[str, bytes]] = []
         owners = dict.fromkeys(own, f"{module} (this version)")
         for dep in closure:
-            proto_entries = [e for e in dep.files if is_proto(e.path)]
-            for entry in proto_entries:
+            for entry in (e for e in dep.files if is_proto(e.path)):
                 if entry.path in owners:
                     raise DependencyError(
                         f"{entry.path!r} is in both {owners[entry.path]} and "
@@ -57,14 +56,7 @@ class DependencyResolver:
                         details={"path": entry.path},
                     )
                 owners[entry.path] = f"{dep.module}@{dep.version}"
-
-            async def read(entry: FileEntry, dep: ModuleVersion = dep) -> bytes:
-                return await self._blobs.get(
-                    file_key(dep.module, dep.version, entry.sha256, entry.path)
-                )
-
-            data = await map_limited(read, proto_entries)
-            roots.append({e.path: d for e, d in zip(proto_entries, data, strict=True)})
+            roots.append(await read_protos(self._blobs, dep))
         if (clash := folder_clash(owners)) is not None:  # ("a.proto", "a.proto/b.proto")
             file, nested = clash
             raise DependencyError(

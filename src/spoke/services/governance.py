@@ -63,11 +63,16 @@ def lint_findings(schema: Schema, section: Mapping[str, Any]) -> list[Finding]:
 
 class GovernanceService:
     def __init__(
-        self, metadata: MetadataStore, policies: PolicyStore, schemas: SchemaCompiler
+        self,
+        metadata: MetadataStore,
+        policies: PolicyStore,
+        schemas: SchemaCompiler,
+        limits: FileLimits,
     ) -> None:
         self._metadata = metadata
         self._policies = policies
-        self.schemas = schemas
+        self._schemas = schemas
+        self._limits = limits
 
     # -- policies --------------------------------------------------------------------
     async def policy(self, module: str) -> Policy:
@@ -85,17 +90,28 @@ class GovernanceService:
         module: str,
         files: Sequence[tuple[str, str]],
         deps: Sequence[Dependency],
-        limits: FileLimits,
         *,
         scope: ReadScope,
     ) -> Schema:
         """Files sent with a request (not stored), compiled with their dependencies (each
-        of them in ``scope``); ``limits`` are a push's (``PushService.limits``)."""
-        contents = read_tree(files, limits)
+        of them in ``scope``), within the limits of a push's files."""
+        contents = read_tree(files, self._limits)
         pinned = [
             Dependency(validate_module_name(d.module), str(Version.parse(d.version))) for d in deps
         ]
-        return await self.schemas.of_files(module, contents, pinned, scope=scope)
+        return await self._schemas.of_files(module, contents, pinned, scope=scope)
+
+    async def schema_of_version(
+        self, module: str, ref: str, *, scope: ReadScope
+    ) -> tuple[ModuleVersion, Schema]:
+        """A stored version (``latest`` allowed) compiled, its sources included; every
+        module of its closure in ``scope``."""
+        return await self._schemas.of_version(module, ref, scope=scope)
+
+    async def version_stored(self, version: ModuleVersion, descriptor_set: bytes) -> None:
+        """A push stored ``version``, compiled to ``descriptor_set``: kept for the policy
+        check of the module's next push, which compares with it."""
+        await self._schemas.remember(version, descriptor_set)
 
     async def breaking(
         self,
@@ -110,7 +126,7 @@ class GovernanceService:
         ``breaking:`` section (None: the module's policy's)."""
         if config is None:
             config = (await self.policy(module)).breaking
-        old_version, old = await self.schemas.of_version(
+        old_version, old = await self._schemas.of_version(
             module, against, scope=scope, sources=False
         )
         return old_version, check_breaking(new, old, _breaking_config(config))
@@ -125,8 +141,8 @@ class GovernanceService:
         self, module: str, version: str, against: str, *, scope: ReadScope
     ) -> tuple[Diff, list[Finding]]:
         policy = await self.policy(module)
-        _, new = await self.schemas.of_version(module, version, scope=scope)
-        _, old = await self.schemas.of_version(module, against, scope=scope, sources=False)
+        _, new = await self._schemas.of_version(module, version, scope=scope)
+        _, old = await self._schemas.of_version(module, against, scope=scope, sources=False)
         return diff(new, old), check_breaking(new, old, _breaking_config(policy.breaking))
 
     async def check_push(
@@ -151,7 +167,7 @@ class GovernanceService:
             ):
                 breaking_enforced = False
             # The module's own history, compared for its own policy: not the caller's read.
-            _, old = await self.schemas.of_version(
+            _, old = await self._schemas.of_version(
                 module, previous, scope=EVERYTHING, sources=False
             )
             breaking = check_breaking(new, old, _breaking_config(policy.breaking))

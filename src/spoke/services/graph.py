@@ -10,15 +10,16 @@ from spoke.domain.versions import validate_version
 from spoke.services.dependencies import DependencyResolver
 from spoke.services.versions import VersionReader
 from spoke.services.visibility import ReadScope
-from spoke.storage.blobs import BlobStore
 from spoke.storage.metadata import MetadataStore
 
 
 class DependencyGraph:
-    def __init__(self, metadata: MetadataStore, blobs: BlobStore, reader: VersionReader) -> None:
+    def __init__(
+        self, metadata: MetadataStore, reader: VersionReader, dependencies: DependencyResolver
+    ) -> None:
         self._metadata = metadata
         self._reader = reader
-        self._resolver = DependencyResolver(reader, blobs)
+        self._resolver = dependencies
 
     async def dependencies(
         self,

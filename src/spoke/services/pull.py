@@ -6,12 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from spoke.domain.errors import FileNotFound
-from spoke.domain.layout import file_key
 from spoke.domain.models import FileEntry, ModuleVersion, VersionSummary
 from spoke.domain.names import validate_module_name
 from spoke.domain.paths import validate_path
 from spoke.services.archives import ArchiveFormat, build_archive, stream_tar_gz
-from spoke.services.concurrency import map_limited
+from spoke.services.files import blob_key, read_files
 from spoke.services.versions import VersionReader
 from spoke.storage.blobs import BlobStore
 from spoke.storage.metadata import MetadataStore
@@ -41,8 +40,7 @@ class PullService:
 
     async def open_file(self, version: ModuleVersion, entry: FileEntry) -> AsyncIterator[bytes]:
         """The file's bytes as chunks. A missing blob raises here, before any byte is sent."""
-        key = file_key(version.module, version.version, entry.sha256, entry.path)
-        chunks = aiter(self._blobs.stream(key))
+        chunks = aiter(self._blobs.stream(blob_key(version, entry)))
         first = await anext(chunks, b"")
 
         async def body() -> AsyncIterator[bytes]:
@@ -53,9 +51,7 @@ class PullService:
         return body()
 
     async def read_file(self, version: ModuleVersion, entry: FileEntry) -> bytes:
-        return await self._blobs.get(
-            file_key(version.module, version.version, entry.sha256, entry.path)
-        )
+        return await self._blobs.get(blob_key(version, entry))
 
     async def archive_stream(self, version: ModuleVersion) -> AsyncIterator[bytes]:
         """The tree as a streamed ``.tar.gz``. The first blob is read before this returns,
@@ -63,9 +59,7 @@ class PullService:
         entries = {e.path: e for e in version.files}
 
         def chunks_of(path: str) -> AsyncIterator[bytes]:
-            entry = entries[path]
-            key = file_key(version.module, version.version, entry.sha256, entry.path)
-            return self._blobs.stream(key)
+            return self._blobs.stream(blob_key(version, entries[path]))
 
         stream = aiter(
             stream_tar_gz([(e.path, e.size) for e in version.files], chunks_of, version.created_at)
@@ -82,9 +76,5 @@ class PullService:
         return body()
 
     async def archive(self, version: ModuleVersion, fmt: ArchiveFormat) -> bytes:
-        async def read(entry: FileEntry) -> tuple[str, bytes]:
-            key = file_key(version.module, version.version, entry.sha256, entry.path)
-            return entry.path, await self._blobs.get(key)
-
-        files = await map_limited(read, version.files)
-        return await asyncio.to_thread(build_archive, files, fmt, version.created_at)
+        files = await read_files(self._blobs, version)
+        return await asyncio.to_thread(build_archive, list(files.items()), fmt, version.created_at)

@@ -60,18 +60,15 @@ class PushResult:
     dry_run: bool = False
 
 
-#: The limits of one push (the name the composition root builds them by).
-PushLimits = FileLimits
-
-
 class PushService:
     def __init__(
         self,
         metadata: MetadataStore,
         blobs: BlobStore,
         reader: VersionReader,
+        dependencies: DependencyResolver,
         protoc: Protoc,
-        limits: PushLimits,
+        limits: FileLimits,
         *,
         on_stored: Callable[[str, str], Awaitable[None]] | None = None,
         governance: GovernanceService | None = None,
@@ -79,16 +76,11 @@ class PushService:
         self._metadata = metadata
         self._blobs = blobs
         self._reader = reader
+        self._dependencies = dependencies
         self._protoc = protoc
         self._limits = limits
-        self._dependencies = DependencyResolver(reader, blobs)
         self._on_stored = on_stored
         self._governance = governance
-
-    @property
-    def limits(self) -> FileLimits:
-        """What one request may send: a push, and a lint or breaking check of files."""
-        return self._limits
 
     async def push(
         self, request: PushRequest, scope: ReadScope, *, dry_run: bool = False
@@ -159,9 +151,9 @@ class PushService:
         if self._on_stored is not None:  # after the commit: the version is there to compile
             await self._on_stored(module, version)
         if self._governance is not None and check is not None:
-            # Its policy will compare the next push with this one: keep the compiled form.
-            # (Modules without a policy pay nothing; a policy set later compiles on demand.)
-            await self._governance.schemas.remember(stored, compiled.descriptor_set)
+            # Its policy will compare the next push with this one (modules without a
+            # policy pay nothing; a policy set later compiles on demand).
+            await self._governance.version_stored(stored, compiled.descriptor_set)
         return PushResult(stored, created=True, policy=check)
 
     async def _closure(

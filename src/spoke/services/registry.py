@@ -10,6 +10,7 @@ from spoke.services.compile import CompileService
 from spoke.services.deletion import DeletionService
 from spoke.services.governance import GovernanceService
 from spoke.services.graph import DependencyGraph
+from spoke.services.keys import KeyManagement
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushService
@@ -28,6 +29,7 @@ class Services:
     reader: VersionReader
     governance: GovernanceService
     graph: DependencyGraph
+    keys: KeyManagement
     visibility: Visibility
     #: The compile worker, run in this process when ``Settings.runs_embedded_worker``.
     sprocket: Sprocket

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from spoke.compile.protoc import Protoc
-from spoke.domain.layout import file_key
-from spoke.domain.models import Dependency, FileEntry, ModuleVersion
+from spoke.domain.models import Dependency, ModuleVersion
 from spoke.domain.paths import is_proto
 from spoke.domain.schema import Schema
-from spoke.services.concurrency import map_limited
 from spoke.services.dependencies import DependencyResolver
+from spoke.services.files import read_protos
 from spoke.services.versions import VersionReader
 from spoke.services.visibility import ReadScope
 from spoke.storage.blobs import BlobStore
@@ -31,6 +30,7 @@ class SchemaCompiler:
         blobs: BlobStore,
         protoc: Protoc,
         cache: Cache,
+        dependencies: DependencyResolver,
         *,
         prefix: str = "spoke",
     ) -> None:
@@ -39,7 +39,7 @@ class SchemaCompiler:
         self._protoc = protoc
         self._cache = cache
         self._prefix = f"{prefix}:schema:v1"
-        self._dependencies = DependencyResolver(reader, blobs)
+        self._dependencies = dependencies
 
     def _key(self, version: ModuleVersion) -> str:
         # The digest too: a version deleted for good and pushed again is another version.
@@ -65,14 +65,7 @@ class SchemaCompiler:
         cached = await self._cache.get(self._key(version))
         if cached is not None and not sources:
             return version, Schema(cached, targets=targets)
-
-        async def read(entry: FileEntry) -> bytes:
-            return await self._blobs.get(
-                file_key(module, version.version, entry.sha256, entry.path)
-            )
-
-        protos = [e for e in version.files if is_proto(e.path)]
-        contents = dict(zip([e.path for e in protos], await map_limited(read, protos), strict=True))
+        contents = await read_protos(self._blobs, version)
         if cached is not None:
             return version, Schema(cached, targets=contents, sources=contents)
         descriptor_set = await self._compile(module, contents, version.dependencies, scope)

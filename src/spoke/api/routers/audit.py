@@ -5,42 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Query
 
-from spoke.api.access import requires
-from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
-from spoke.api.schemas import Page, error_responses
+from spoke.api.deps import AuditDep, PageTokensDep, requires
+from spoke.api.models.audit import AuditEventOut
+from spoke.api.models.common import Page, error_responses
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken
 from spoke.domain.access import Permission
-from spoke.storage.audit import AuditEvent, AuditLog, AuditQuery
+from spoke.storage.audit import AuditQuery
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 DENIED = "Only refused requests: 401, 403, 413, 415, 429, 431, and reads of hidden modules (404)."
-
-
-class AuditEventOut(BaseModel):
-    id: int
-    at: datetime
-    principal: str
-    action: str
-    target: str
-    status: int
-    client: str | None
-    request_id: str | None
-
-    @classmethod
-    def of(cls, event: AuditEvent) -> AuditEventOut:
-        assert event.id is not None
-        return cls(
-            id=event.id,
-            at=event.at,
-            principal=event.principal,
-            action=event.action,
-            target=event.target,
-            status=event.status,
-            client=event.client,
-            request_id=event.request_id,
-        )
 
 
 @router.get(
@@ -49,7 +24,7 @@ class AuditEventOut(BaseModel):
     dependencies=[requires(Permission.ADMIN, per_module=False)],
 )
 async def list_audit_events(
-    request: Request,
+    audit: AuditDep,
     tokens: PageTokensDep,
     principal: Annotated[str | None, Query(max_length=300)] = None,
     action: Annotated[
@@ -65,7 +40,6 @@ async def list_audit_events(
     # Sealed for this query's filters: a token is no way to widen them.
     listing = f"audit:{principal}:{action}:{since}:{until}:{denied}"
     before = tokens.open(page_token, listing)
-    audit: AuditLog = request.app.state.audit
     found = await audit.query(
         AuditQuery(
             principal=principal,

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from spoke.api.access import CallerScope, requires
-from spoke.api.deps import ServicesDep
-from spoke.api.schemas import CompileJobOut, LanguageOut, error_responses
+from spoke.api.deps import CallerScope, ServicesDep, requires
+from spoke.api.models.common import error_responses
+from spoke.api.models.compile import CompileJobOut, LanguageOut
 from spoke.domain.access import Permission
 from spoke.domain.errors import CompileFailed, NotFound
 from spoke.services.archives import ArchiveFormat, zip_to_tar_gz
@@ -44,7 +44,7 @@ def _failed(job: CompileJob) -> CompileFailed:
 )
 async def list_languages(services: ServicesDep) -> list[LanguageOut]:
     """Every language this registry knows, whether its tools are installed, and their versions."""
-    return [LanguageOut.of(info) for info in services.compile.generator.languages()]
+    return [LanguageOut.of(info) for info in services.compile.languages()]
 
 
 @router.post(

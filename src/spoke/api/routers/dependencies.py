@@ -5,27 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
-from spoke.api.access import Access, CallerScope, requires
-from spoke.api.deps import Services
-from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
-from spoke.api.schemas import DependentOut, Page, ResolvedDependencyOut, error_responses
+from spoke.api.access import Access
+from spoke.api.deps import AccessDep, CallerScope, PageTokensDep, ServicesDep, requires
+from spoke.api.models.common import Page, error_responses
+from spoke.api.models.dependencies import DependentOut, ResolvedDependencyOut
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken
 from spoke.auth import AuthMode, Principal
 from spoke.domain.access import Permission
 from spoke.domain.graph import Dependent, label
-from spoke.services.graph import DependencyGraph
 
 router = APIRouter(prefix="/modules/{name}/versions/{version}", tags=["dependencies"])
 Reader = Annotated[Principal, requires(Permission.READ)]
-
-
-def _graph(request: Request) -> DependencyGraph:
-    services: Services = request.app.state.services
-    return services.graph
-
-
-GraphDep = Annotated[DependencyGraph, Depends(_graph)]
 
 
 @router.get(
@@ -36,7 +28,7 @@ GraphDep = Annotated[DependencyGraph, Depends(_graph)]
 async def list_dependencies(
     name: str,
     version: str,
-    graph: GraphDep,
+    services: ServicesDep,
     scope: CallerScope,
     tokens: PageTokensDep,
     transitive: Annotated[
@@ -49,7 +41,7 @@ async def list_dependencies(
     this version and every version of the graph pinning it; by module name. `latest`
     names the highest release."""
     listing = f"dependencies:{name}@{version}:{transitive}"
-    found = await graph.dependencies(
+    found = await services.graph.dependencies(
         name,
         version,
         scope=scope,
@@ -63,10 +55,10 @@ async def list_dependencies(
 
 @router.get("/dependents", responses=error_responses(400, 401, 404, 422))
 async def list_dependents(
-    request: Request,
     name: str,
     version: str,
-    graph: GraphDep,
+    services: ServicesDep,
+    access: AccessDep,
     principal: Reader,
     tokens: PageTokensDep,
     limit: Limit = DEFAULT_LIMIT,
@@ -77,9 +69,8 @@ async def list_dependents(
     are left out."""
     listing = f"dependents:{name}@{version}"
     after = tokens.open(page_token, listing)
-    found = await graph.dependents(name, version, after=after, limit=limit + 1)
+    found = await services.graph.dependents(name, version, after=after, limit=limit + 1)
     items, next_token = tokens.page(found, limit, lambda d: label(d.module, d.version), listing)
-    access: Access = request.app.state.access
     return Page(
         # Keyset pages stay correct when filtered; a page may just hold fewer items.
         items=[DependentOut.of(d) for d in items if _readable(access, principal, d)],

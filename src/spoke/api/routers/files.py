@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from spoke.api.access import requires
-from spoke.api.deps import ServicesDep
+from spoke.api.deps import ServicesDep, requires
 from spoke.api.middleware.hot_reads import cache_control, etag_matches, remember
-from spoke.api.schemas import error_responses
+from spoke.api.models.common import error_responses
 from spoke.domain.access import Permission
 from spoke.domain.versions import LATEST
 from spoke.services.archives import ArchiveFormat

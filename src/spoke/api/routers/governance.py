@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from spoke.api.access import CallerScope, requires
-from spoke.api.deps import ServicesDep
-from spoke.api.governance_schemas import (
+from spoke.api.deps import CallerScope, ServicesDep, requires
+from spoke.api.models.common import error_responses
+from spoke.api.models.governance import (
     BreakingIn,
     DiffOut,
     FindingOut,
@@ -16,7 +16,6 @@ from spoke.api.governance_schemas import (
     LintIn,
     PolicyIO,
 )
-from spoke.api.schemas import error_responses
 from spoke.auth import Principal
 from spoke.domain.access import Permission
 from spoke.domain.errors import InvalidArgument
@@ -71,12 +70,11 @@ async def breaking(
             name,
             [(f.path, f.content) for f in body.files],
             deps,
-            services.push.limits,
             scope=scope,
         )
     else:
         assert body.version is not None
-        _, schema = await governance.schemas.of_version(name, body.version, scope=scope)
+        _, schema = await governance.schema_of_version(name, body.version, scope=scope)
     against, found = await governance.breaking(name, schema, body.against, body.config, scope=scope)
     return _findings(found, against.version)
 
@@ -93,7 +91,6 @@ async def lint(body: LintIn, services: ServicesDep, scope: CallerScope) -> Findi
         "lint",
         [(f.path, f.content) for f in body.files],
         deps,
-        services.push.limits,
         scope=scope,
     )
     return _findings(await services.governance.lint(schema, body.config))

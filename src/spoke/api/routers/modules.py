@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from spoke.api.access import Access, CallerScope, requires
-from spoke.api.deps import ServicesDep
-from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
-from spoke.api.schemas import ModuleCreate, ModuleOut, ModuleUpdate, Page, error_responses
+from spoke.api.deps import AccessDep, CallerScope, PageTokensDep, ServicesDep, requires
+from spoke.api.models.common import Page, error_responses
+from spoke.api.models.modules import ModuleCreate, ModuleOut, ModuleUpdate
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken
 from spoke.auth import Principal
 from spoke.domain.access import Permission
 
 router = APIRouter(prefix="/modules", tags=["modules"])
 # Whoever calls (anonymous allowed where the mode allows): each handler checks the rest.
 Caller = Annotated[Principal, requires(Permission.READ, per_module=False)]
-
-
-def _access(request: Request) -> Access:
-    access: Access = request.app.state.access
-    return access
 
 
 @router.post(
@@ -32,11 +27,11 @@ async def create_module(
     body: ModuleCreate,
     services: ServicesDep,
     response: Response,
-    request: Request,
+    access: AccessDep,
     principal: Caller,
 ) -> ModuleOut:
     """Create an empty module. Pushing a version also creates its module when missing."""
-    await _access(request).authorize(principal, Permission.WRITE, body.name)
+    await access.authorize(principal, Permission.WRITE, body.name)
     module = await services.modules.create(body.name, body.description, public=body.public)
     response.headers["Location"] = f"/modules/{module.name}"
     return ModuleOut.of(module)
@@ -44,7 +39,7 @@ async def create_module(
 
 @router.get("", responses=error_responses(400, 401))
 async def list_modules(
-    request: Request,
+    access: AccessDep,
     principal: Caller,
     services: ServicesDep,
     tokens: PageTokensDep,
@@ -58,7 +53,6 @@ async def list_modules(
         prefix=prefix, after=tokens.open(page_token, listing), limit=limit + 1
     )
     items, next_token = tokens.page(found, limit, lambda m: m.name, listing)
-    access = _access(request)
     return Page(
         # Keyset pages stay correct when filtered; a page may just hold fewer items.
         items=[ModuleOut.of(m) for m in items if access.can_read(principal, m)],

@@ -7,18 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from spoke.api.access import CallerScope, requires
-from spoke.api.deps import ServicesDep
+from spoke.api.deps import CallerScope, PageTokensDep, ServicesDep, requires
 from spoke.api.middleware.hot_reads import cache_control, etag_matches, remember
-from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken, PageTokensDep
-from spoke.api.schemas import (
-    Page,
-    PushIn,
-    PushOut,
-    VersionOut,
-    VersionSummaryOut,
-    error_responses,
-)
+from spoke.api.models.common import Page, error_responses
+from spoke.api.models.versions import PushIn, PushOut, VersionOut, VersionSummaryOut
+from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken
 from spoke.domain.access import Permission
 from spoke.domain.lock import LockedPin
 from spoke.domain.models import Dependency, Source

@@ -1,5 +1,5 @@
-"""Request and response bodies of the governance endpoints (policies, breaking, lint,
-diff). Findings are buf's ``--error-format json`` objects."""
+"""Bodies of the governance endpoints: policies, breaking, lint, diff
+(``routers/governance.py``). Findings are buf's ``--error-format json`` objects."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from spoke.api.schemas import DependencyIO, FileIn
+from spoke.api.models.common import DependencyIO, FileIn
 
 
 class PolicyIO(BaseModel):
