@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spoke.storage.audit import READ_METHODS, REFUSED_STATUSES, AuditEvent, AuditQuery
 from spoke.storage.metadata import timestamps
-from spoke.storage.metadata.schema import audit_log
+from spoke.storage.metadata.tables import audit_log
 
 
 class SqlAuditLog:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spoke.storage.keys import KeyNotFound, KeyRecord, NewKey
 from spoke.storage.metadata import timestamps
-from spoke.storage.metadata.schema import api_keys
+from spoke.storage.metadata.tables import api_keys
 
 
 def _utc(value: datetime | None) -> datetime | None:

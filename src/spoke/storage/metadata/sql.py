@@ -38,7 +38,7 @@ from spoke.storage.consistency import note_write, wrote_in_this_scope
 from spoke.storage.metadata import MetadataUnavailable, VersionExists, timestamps
 from spoke.storage.metadata.engines import migrate, postgres_engine, sqlite_engine
 from spoke.storage.metadata.replicas import Replica, ReplicaSet
-from spoke.storage.metadata.schema import (
+from spoke.storage.metadata.tables import (
     artifacts,
     dependencies,
     files,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from spoke.domain.errors import ModuleNotFound
 from spoke.storage.metadata import MetadataUnavailable, timestamps
-from spoke.storage.metadata.schema import module_policies, modules
+from spoke.storage.metadata.tables import module_policies, modules
 
 
 class SqlPolicyStore:

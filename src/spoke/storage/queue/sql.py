@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from spoke.storage.metadata import timestamps
-from spoke.storage.metadata.schema import (
+from spoke.storage.metadata.tables import (
     artifacts,
     compile_jobs,
     modules,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from spoke.storage.metadata.schema import metadata
+from spoke.storage.metadata.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reachable through the alembic CLI
