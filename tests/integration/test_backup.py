@@ -12,8 +12,7 @@ from spoke.config import Settings
 from spoke.devstack.stack import Stack
 from spoke.domain.errors import InvalidArgument, NotFound
 from spoke.services.backup import BackupService
-from spoke.storage.factory import open_blobs
-from spoke.storage.metadata.dumps import DatabaseDumps
+from spoke.storage.factory import open_blobs, open_dumps
 from tests.functional.support import PROTO_A, push
 from tests.production import isolated_settings
 
@@ -74,21 +73,24 @@ async def test_backup_restore_verify(pair: tuple[Settings, Settings]) -> None:
     source, target = pair
     await fill(source)
     blobs = open_blobs(source)
-    service = BackupService(DatabaseDumps(source), blobs)
-    first = await service.create()
-    assert first.counts["versions"] == 3 and first.counts["files"] == 4
-    second = await service.create(keep=1)
-    assert [b.name for b in await service.list()] == [second.name]
+    async with open_dumps(source) as dumps:
+        service = BackupService(dumps, blobs)
+        first = await service.create()
+        assert first.counts["versions"] == 3 and first.counts["files"] == 4
+        second = await service.create(keep=1)
+        assert [b.name for b in await service.list()] == [second.name]
 
-    result = await service.restore(second.name, DatabaseDumps(target))
+    async with open_dumps(target) as restored:
+        result = await service.restore(second.name, restored)
     assert result.counts == second.counts and result.missing_blobs == []
     assert result.files_checked == 4
     assert await read_back(target) == ["v1.1.0", "v1.0.0"]
 
-    with pytest.raises(InvalidArgument, match="empty"):
-        await service.restore(second.name, DatabaseDumps(target))  # not empty any more
-    with pytest.raises(NotFound):
-        await service.restore(first.name, DatabaseDumps(target))  # pruned by --keep 1
+    async with open_dumps(target) as restored:
+        with pytest.raises(InvalidArgument, match="empty"):
+            await service.restore(second.name, restored)  # not empty any more
+        with pytest.raises(NotFound):
+            await service.restore(first.name, restored)  # pruned by --keep 1
     with pytest.raises(InvalidArgument):
         await service.create(keep=0)
 
@@ -96,14 +98,16 @@ async def test_backup_restore_verify(pair: tuple[Settings, Settings]) -> None:
 async def test_restore_reports_missing_blobs(tmp_path: Path) -> None:
     source = Settings(data_dir=tmp_path / "source")
     await fill(source)
-    service = BackupService(DatabaseDumps(source), open_blobs(source))
-    made = await service.create()
+    async with open_dumps(source) as dumps:
+        service = BackupService(dumps, open_blobs(source))
+        made = await service.create()
     lost = next((tmp_path / "source" / "blobs" / "modules" / "acme.b").rglob("*.proto"))
     lost.unlink()
     target = Settings(data_dir=tmp_path / "target")
     (tmp_path / "target").mkdir()
     (tmp_path / "target" / "blobs").symlink_to(tmp_path / "source" / "blobs")
-    result = await service.restore(made.name, DatabaseDumps(target))
+    async with open_dumps(target) as restored:
+        result = await service.restore(made.name, restored)
     assert len(result.missing_blobs) == 1
 
 

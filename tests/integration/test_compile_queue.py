@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from spoke.storage.factory import open_metadata
+from spoke.storage.factory import open_database
 from spoke.storage.metadata.sql import SqlMetadataStore
 from spoke.storage.queue import Artifact, CompileJob, JobSpec, JobStatus
 from spoke.storage.queue.sql import SqlCompileQueue
+from spoke.storage.sql import Database
 from tests.integration.builders import new_version
 from tests.production import isolated_settings
 
@@ -29,19 +30,16 @@ ARTIFACT = Artifact("k" * 64, "modules/acme.q/v1.0.0/compiled/python/ab.zip", "s
 class Backend:
     store: SqlMetadataStore
     queue: SqlCompileQueue
-    open_store: Callable[[], SqlMetadataStore]
+    open_database: Callable[[], Database]
+    postgres: bool
     others: list[tuple[SqlMetadataStore, SqlCompileQueue]] = field(default_factory=list)
 
     def another(self) -> SqlCompileQueue:
-        """The queue of another instance: its own engine on the same database."""
-        store = self.open_store()
-        queue = SqlCompileQueue(store.engine)
-        self.others.append((store, queue))
+        """The queue of another instance: its own pool on the same database."""
+        database = self.open_database()
+        queue = SqlCompileQueue(database)
+        self.others.append((SqlMetadataStore(database), queue))
         return queue
-
-    @property
-    def postgres(self) -> bool:
-        return self.store.engine.dialect.name == "postgresql"
 
     async def version(self, module: str = "acme.q", version: str = "v1.0.0") -> None:
         await self.store.create_version(new_version(module, version))
@@ -51,18 +49,18 @@ class Backend:
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     if request.param == "sqlite":
 
-        def open_store() -> SqlMetadataStore:
-            return SqlMetadataStore.sqlite(tmp_path / "spoke.db")
+        def open_db() -> Database:
+            return Database.sqlite(tmp_path / "spoke.db")
 
     else:
         settings = await isolated_settings(request.getfixturevalue("stack"), tmp_path)
 
-        def open_store() -> SqlMetadataStore:
-            return open_metadata(settings)
+        def open_db() -> Database:
+            return open_database(settings)
 
-    store = open_store()
-    queue = SqlCompileQueue(store.engine)
-    backend = Backend(store, queue, open_store)
+    database = open_db()
+    store, queue = SqlMetadataStore(database), SqlCompileQueue(database)
+    backend = Backend(store, queue, open_db, postgres=database.dialect == "postgresql")
     try:
         await store.migrate()
         yield backend

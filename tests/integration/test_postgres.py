@@ -7,20 +7,18 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from spoke.devstack.stack import Stack
-from spoke.storage.metadata import MetadataUnavailable, engines
+from spoke.storage.metadata import MetadataUnavailable, migrations
 from spoke.storage.metadata.sql import SqlMetadataStore
+from spoke.storage.sql import Database
 from tests.integration.builders import new_version
 from tests.production import isolated_settings
 
 
 def head_revision() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(Path(engines.__file__).parent / "migrations"))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    head = ScriptDirectory.from_config(migrations.config()).get_current_head()
     assert head is not None
     return head
 
@@ -49,14 +47,14 @@ async def test_instances_starting_together_migrate_once(database_url: str) -> No
 
 
 async def test_statement_timeout_is_enforced(database_url: str) -> None:
-    store = SqlMetadataStore.postgres(database_url, pool_size=1, query_timeout=0.3)
+    database = Database.postgres(database_url, pool_size=1, query_timeout=0.3)
     try:
-        await store.migrate()
-        async with store._engine.connect() as conn:  # the pool's own connections
+        await database.migrate()
+        async with database.connect() as conn:  # the pool's own connections
             setting = (await conn.exec_driver_sql("SHOW statement_timeout")).scalar_one()
         assert setting == "300ms"
     finally:
-        await store.close()
+        await database.close()
 
 
 async def test_multi_host_url_finds_the_writable_server(stack: Stack, database_url: str) -> None:

@@ -10,7 +10,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spoke.storage import consistency
+from spoke.storage.sql import consistency
 
 log = structlog.get_logger("spoke.access")
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")

@@ -2,11 +2,13 @@
 
 Each production setting replaces one embedded default: ``SPOKE_POSTGRES_URL`` (else
 SQLite), ``SPOKE_S3_ENDPOINT`` (else a local folder), ``SPOKE_REDIS_URL`` (else an
-in-process cache).
+in-process cache). Every SQL adapter shares one ``Database``; its engines stay in here.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from spoke.config import Settings
@@ -19,12 +21,14 @@ from spoke.storage.cache.memory import MemoryCache
 from spoke.storage.cache.redis import RedisCache
 from spoke.storage.keys import KeyStore
 from spoke.storage.keys.sql import SqlKeyStore
-from spoke.storage.metadata import MetadataStore
+from spoke.storage.metadata import DatabaseDump, MetadataStore
+from spoke.storage.metadata.dumps import PostgresDumps, SqliteDumps
 from spoke.storage.metadata.sql import SqlMetadataStore
 from spoke.storage.policies import PolicyStore
 from spoke.storage.policies.sql import SqlPolicyStore
 from spoke.storage.queue import CompileQueue
 from spoke.storage.queue.sql import SqlCompileQueue
+from spoke.storage.sql import Database
 from spoke.telemetry.metrics import StorageMetrics
 from spoke.telemetry.tracing import instrument_engine
 
@@ -46,18 +50,11 @@ class Backends:
         await self.metadata.close()
 
 
-def open_metadata(settings: Settings, metrics: StorageMetrics | None = None) -> SqlMetadataStore:
-    store = _metadata(settings, metrics)
-    for index, engine in enumerate(store.engines):
-        instrument_engine(engine.sync_engine)
-        if metrics is not None:
-            metrics.database.watch(engine, "primary" if index == 0 else f"replica{index}")
-    return store
-
-
-def _metadata(settings: Settings, metrics: StorageMetrics | None) -> SqlMetadataStore:
+def open_database(settings: Settings, metrics: StorageMetrics | None = None) -> Database:
+    """The configured database (PostgreSQL and its replicas, else SQLite), every engine
+    traced and, with ``metrics``, timed and its pool reported. The caller closes it."""
     if settings.postgres_url:
-        return SqlMetadataStore.postgres(
+        database = Database.postgres(
             settings.postgres_url,
             replica_urls=settings.replica_urls,
             pool_size=settings.postgres_max_conns,
@@ -66,7 +63,52 @@ def _metadata(settings: Settings, metrics: StorageMetrics | None) -> SqlMetadata
             replica_timeout=settings.postgres_replica_timeout,
             metrics=metrics.database if metrics else None,
         )
-    return SqlMetadataStore.sqlite(settings.sqlite_path)
+    else:
+        database = Database.sqlite(settings.sqlite_path)
+    for role, engine in database.engines():
+        instrument_engine(engine.sync_engine)
+        if metrics is not None:
+            metrics.database.watch(engine, role)
+    return database
+
+
+def open_metadata(settings: Settings, metrics: StorageMetrics | None = None) -> SqlMetadataStore:
+    """The metadata store on its own ``Database`` (closed with the store)."""
+    return SqlMetadataStore(open_database(settings, metrics))
+
+
+@asynccontextmanager
+async def open_keys(settings: Settings, *, migrate: bool = True) -> AsyncIterator[KeyStore]:
+    """The API keys in the configured database (its tables migrated first, unless not
+    ``migrate``), for commands that manage keys without a server; closed on exit."""
+    database = open_database(settings)
+    try:
+        if migrate:
+            await database.migrate()
+        yield SqlKeyStore(database)
+    finally:
+        await database.close()
+
+
+@asynccontextmanager
+async def open_dumps(settings: Settings) -> AsyncIterator[DatabaseDump]:
+    """Dumps of the configured database (for backups and restores): ``pg_dump``/``psql``
+    on PostgreSQL (the primary), the sqlite3 module on SQLite; closed on exit."""
+    if settings.postgres_url:
+        primary = Database.postgres(
+            settings.postgres_url,
+            pool_size=2,  # a snapshot's transaction, and a count
+            connect_timeout=settings.postgres_connect_timeout,
+            query_timeout=settings.postgres_query_timeout,
+        )
+        dumps: DatabaseDump = PostgresDumps(primary, settings.postgres_url)
+    else:
+        primary = Database.sqlite(settings.sqlite_path)
+        dumps = SqliteDumps(primary, settings.sqlite_path)
+    try:
+        yield dumps
+    finally:
+        await primary.close()
 
 
 def open_blobs(settings: Settings, metrics: StorageMetrics | None = None) -> ObjectBlobStore:
@@ -101,7 +143,8 @@ def open_cache(settings: Settings, metrics: StorageMetrics | None = None) -> Cac
 async def open_backends(
     settings: Settings, *, metrics: StorageMetrics | None = None, migrate: bool = True
 ) -> Backends:
-    metadata = open_metadata(settings, metrics)
+    database = open_database(settings, metrics)
+    metadata = SqlMetadataStore(database)  # closes the database when closed
     try:
         if migrate:
             await metadata.migrate()
@@ -109,10 +152,10 @@ async def open_backends(
             metadata=metadata,
             blobs=open_blobs(settings, metrics),
             cache=open_cache(settings, metrics),
-            queue=SqlCompileQueue(metadata.engine),
-            keys=SqlKeyStore(metadata.engine),
-            audit=SqlAuditLog(metadata.engine),
-            policies=SqlPolicyStore(metadata.engine),
+            queue=SqlCompileQueue(database),
+            keys=SqlKeyStore(database),
+            audit=SqlAuditLog(database),
+            policies=SqlPolicyStore(database),
         )
     except BaseException:
         await metadata.close()

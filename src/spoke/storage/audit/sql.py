@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spoke.storage.audit import READ_METHODS, REFUSED_STATUSES, AuditEvent, AuditQuery
 from spoke.storage.metadata import timestamps
 from spoke.storage.metadata.tables import audit_log
+from spoke.storage.sql import Database
 
 
 class SqlAuditLog:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def record(self, event: AuditEvent) -> None:
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(
                 audit_log.insert().values(
                     at=event.at,
@@ -50,7 +50,7 @@ class SqlAuditLog:
             )
         if query.before_id is not None:
             statement = statement.where(audit_log.c.id < query.before_id)
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             rows = (await conn.execute(statement)).all()
         return [
             AuditEvent(

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spoke.storage.keys import KeyNotFound, KeyRecord, NewKey
 from spoke.storage.metadata import timestamps
 from spoke.storage.metadata.tables import api_keys
+from spoke.storage.sql import Database
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -33,11 +33,11 @@ def _record(row: sa.Row[Any]) -> KeyRecord:
 
 
 class SqlKeyStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def create(self, key: NewKey) -> KeyRecord:
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             row = (
                 await conn.execute(
                     api_keys.insert()
@@ -56,7 +56,7 @@ class SqlKeyStore:
         return _record(row)
 
     async def by_prefix(self, prefix: str) -> KeyRecord | None:
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             row = (await conn.execute(api_keys.select().where(api_keys.c.prefix == prefix))).first()
         return None if row is None else _record(row)
 
@@ -64,11 +64,11 @@ class SqlKeyStore:
         query = api_keys.select().order_by(api_keys.c.id).limit(limit)
         if after is not None:
             query = query.where(api_keys.c.id > after)
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             return [_record(row) for row in (await conn.execute(query)).all()]
 
     async def revoke(self, key_id: int) -> KeyRecord:
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(
                 api_keys.update()
                 .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
@@ -80,7 +80,7 @@ class SqlKeyStore:
         return _record(row)
 
     async def touch(self, key_id: int, at: datetime) -> None:
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(
                 api_keys.update()
                 .where(
@@ -95,7 +95,7 @@ class SqlKeyStore:
 
     async def active_count(self) -> int:
         now = timestamps.now()
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             result = await conn.execute(
                 sa.select(sa.func.count())
                 .select_from(api_keys)

@@ -25,7 +25,8 @@ class MetadataUnavailable(Unavailable):
 
 
 class DatabaseDump(Protocol):
-    """Whole-database dumps, for backups (``dumps.DatabaseDumps`` implements it)."""
+    """Whole-database dumps, for backups: ``dumps.PostgresDumps`` (``pg_dump``, ``psql``)
+    and ``dumps.SqliteDumps``, chosen by ``storage.factory.open_dumps``."""
 
     async def dump(self) -> tuple[bytes, dict[str, int]]:
         """The whole database as SQL, and its row counts, from one snapshot: writes that

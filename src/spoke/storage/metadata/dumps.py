@@ -1,5 +1,6 @@
-"""SQL dumps of the metadata database (``pg_dump`` / ``psql`` on PostgreSQL, the sqlite3
-module's ``iterdump`` on SQLite), and the counts a restore is checked against."""
+"""SQL dumps of the metadata database, one adapter per database (``storage.factory.
+open_dumps`` picks one): ``PostgresDumps`` (``pg_dump`` / ``psql``) and ``SqliteDumps``
+(the sqlite3 module's ``iterdump``); and the counts a restore is checked against."""
 
 from __future__ import annotations
 
@@ -7,15 +8,130 @@ import asyncio
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from spoke.config import Settings
 from spoke.domain.errors import InvalidArgument, Unavailable
-from spoke.storage.factory import open_metadata
+from spoke.storage.sql import Database
+
+if TYPE_CHECKING:
+    from spoke.config import Settings
 
 COUNTED = ("modules", "versions", "files", "dependencies", "api_keys", "artifacts")
+
+
+class PostgresDumps:
+    """Implements ``DatabaseDump`` with PostgreSQL's client tools on ``url``, and
+    ``database`` (the same server) for the snapshot and the counts."""
+
+    def __init__(self, database: Database, url: str) -> None:
+        self._db = database
+        self._url = url.replace("postgresql+asyncpg://", "postgresql://", 1)  # libpq's
+
+    async def dump(self) -> tuple[bytes, dict[str, int]]:
+        """Count in a repeatable-read transaction, export its snapshot, and have pg_dump
+        read that very snapshot while the transaction stays open."""
+        async with self._db.connect() as conn:
+            conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+            async with conn.begin():
+                snapshot = (await conn.execute(sa.text("SELECT pg_export_snapshot()"))).scalar_one()
+                counts = await _count(conn)
+                argv = [_tool("pg_dump"), "--format=plain", "--no-owner"]
+                sql = await _run([*argv, f"--snapshot={snapshot}", "--dbname", self._url])
+                return sql, counts
+
+    async def load(self, sql: bytes) -> None:
+        """Load a dump into the database, which must be empty."""
+        query = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        if (await _run([_tool("psql"), "-At", "-d", self._url, "-c", query])).strip() != b"0":
+            raise InvalidArgument("restore into an empty database: this one has tables")
+        argv = [_tool("psql"), "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
+        await _run([*argv, "-d", self._url], stdin=sql)
+
+    async def counts(self) -> dict[str, int]:
+        return await _counts(self._db)
+
+    async def object_keys(self) -> list[str]:
+        return await _object_keys(self._db)
+
+
+class SqliteDumps:
+    """Implements ``DatabaseDump`` on the SQLite file at ``path`` (``database`` opens it
+    for the counts)."""
+
+    def __init__(self, database: Database, path: Path) -> None:
+        self._db = database
+        self._path = path
+
+    async def dump(self) -> tuple[bytes, dict[str, int]]:
+        def dump() -> tuple[bytes, dict[str, int]]:
+            conn = sqlite3.connect(self._path, isolation_level=None)
+            try:
+                conn.execute("BEGIN")  # one read snapshot (WAL) for the counts and the dump
+                counts = {
+                    table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 - our table names
+                    for table in COUNTED
+                }
+                sql = "\n".join(conn.iterdump()).encode()
+                conn.execute("ROLLBACK")
+                return sql, counts
+            finally:
+                conn.close()
+
+        return await asyncio.to_thread(dump)
+
+    async def load(self, sql: bytes) -> None:
+        """Load a dump into the database, which must be empty."""
+        path = self._path
+        if path.exists() and path.stat().st_size > 0:
+            raise InvalidArgument(f"restore into an empty database: {path} exists")
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+        def load() -> None:
+            with sqlite3.connect(path) as conn:
+                conn.executescript(sql.decode())
+
+        await asyncio.to_thread(load)
+
+    async def counts(self) -> dict[str, int]:
+        return await _counts(self._db)
+
+    async def object_keys(self) -> list[str]:
+        return await _object_keys(self._db)
+
+
+class DatabaseDumps:
+    """Transitional, for ``cli/server.py``'s ``backup`` and ``restore`` only: goes once
+    they use ``storage.factory.open_dumps``. Each call opens and closes the adapter."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def dump(self) -> tuple[bytes, dict[str, int]]:
+        from spoke.storage.factory import open_dumps  # the factory imports this module
+
+        async with open_dumps(self._settings) as dumps:
+            return await dumps.dump()
+
+    async def load(self, sql: bytes) -> None:
+        from spoke.storage.factory import open_dumps  # the factory imports this module
+
+        async with open_dumps(self._settings) as dumps:
+            await dumps.load(sql)
+
+    async def counts(self) -> dict[str, int]:
+        from spoke.storage.factory import open_dumps  # the factory imports this module
+
+        async with open_dumps(self._settings) as dumps:
+            return await dumps.counts()
+
+    async def object_keys(self) -> list[str]:
+        from spoke.storage.factory import open_dumps  # the factory imports this module
+
+        async with open_dumps(self._settings) as dumps:
+            return await dumps.object_keys()
 
 
 def _tool(name: str) -> str:
@@ -23,10 +139,6 @@ def _tool(name: str) -> str:
     if found is None:
         raise Unavailable(f"{name} was not found: install the postgresql-client package")
     return found
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 async def _run(argv: list[str], stdin: bytes | None = None) -> bytes:
@@ -42,89 +154,9 @@ async def _run(argv: list[str], stdin: bytes | None = None) -> bytes:
     return out
 
 
-class DatabaseDumps:
-    """Dump and load the database ``settings`` name."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-
-    async def dump(self) -> tuple[bytes, dict[str, int]]:
-        if self._settings.postgres_url:
-            return await self._pg_dump(_libpq(self._settings.postgres_url))
-        path = self._settings.sqlite_path
-
-        def dump() -> tuple[bytes, dict[str, int]]:
-            conn = sqlite3.connect(path, isolation_level=None)
-            try:
-                conn.execute("BEGIN")  # one read snapshot (WAL) for the counts and the dump
-                counts = {
-                    table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 - our table names
-                    for table in COUNTED
-                }
-                sql = "\n".join(conn.iterdump()).encode()
-                conn.execute("ROLLBACK")
-                return sql, counts
-            finally:
-                conn.close()
-
-        return await asyncio.to_thread(dump)
-
-    async def _pg_dump(self, url: str) -> tuple[bytes, dict[str, int]]:
-        """Count in a repeatable-read transaction, export its snapshot, and have pg_dump
-        read that very snapshot while the transaction stays open."""
-        store = open_metadata(self._settings)
-        try:
-            async with store.engine.connect() as conn:
-                conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-                async with conn.begin():
-                    snapshot = (
-                        await conn.execute(sa.text("SELECT pg_export_snapshot()"))
-                    ).scalar_one()
-                    counts = await _count(conn)
-                    argv = [_tool("pg_dump"), "--format=plain", "--no-owner"]
-                    sql = await _run([*argv, f"--snapshot={snapshot}", "--dbname", url])
-                    return sql, counts
-        finally:
-            await store.close()
-
-    async def load(self, sql: bytes) -> None:
-        """Load a dump into the database, which must be empty."""
-        if self._settings.postgres_url:
-            url = _libpq(self._settings.postgres_url)
-            query = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
-            if (await _run([_tool("psql"), "-At", "-d", url, "-c", query])).strip() != b"0":
-                raise InvalidArgument("restore into an empty database: this one has tables")
-            argv = [_tool("psql"), "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", url]
-            await _run(argv, stdin=sql)
-            return
-        path = self._settings.sqlite_path
-        if path.exists() and path.stat().st_size > 0:
-            raise InvalidArgument(f"restore into an empty database: {path} exists")
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-        def load() -> None:
-            with sqlite3.connect(path) as conn:
-                conn.executescript(sql.decode())
-
-        await asyncio.to_thread(load)
-
-    async def counts(self) -> dict[str, int]:
-        store = open_metadata(self._settings)
-        try:
-            async with store.engine.connect() as conn:
-                return await _count(conn)
-        finally:
-            await store.close()
-
-    async def object_keys(self) -> list[str]:
-        """The blob key of every stored file."""
-        store = open_metadata(self._settings)
-        try:
-            async with store.engine.connect() as conn:
-                rows = await conn.execute(sa.text("SELECT object_key FROM files"))
-                return [row.object_key for row in rows]
-        finally:
-            await store.close()
+async def _counts(database: Database) -> dict[str, int]:
+    async with database.connect() as conn:
+        return await _count(conn)
 
 
 async def _count(conn: AsyncConnection) -> dict[str, int]:
@@ -133,3 +165,10 @@ async def _count(conn: AsyncConnection) -> dict[str, int]:
         query = sa.select(sa.func.count()).select_from(sa.table(table))
         counts[table] = int((await conn.execute(query)).scalar_one())
     return counts
+
+
+async def _object_keys(database: Database) -> list[str]:
+    """The blob key of every stored file."""
+    async with database.connect() as conn:
+        rows = await conn.execute(sa.text("SELECT object_key FROM files"))
+        return [row.object_key for row in rows]

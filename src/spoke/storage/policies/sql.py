@@ -6,17 +6,18 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spoke.domain.errors import ModuleNotFound
 from spoke.storage.metadata import MetadataUnavailable, timestamps
 from spoke.storage.metadata.tables import module_policies, modules
+from spoke.storage.sql import Database
 
 
 class SqlPolicyStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def _module_id(self, conn: AsyncConnection, module: str) -> int:
         row = (
@@ -31,18 +32,15 @@ class SqlPolicyStore:
         return int(row.id)
 
     async def get(self, module: str) -> dict[str, Any] | None:
-        try:
-            async with self._engine.connect() as conn:
-                module_id = await self._module_id(conn, module)
-                row = (
-                    await conn.execute(
-                        sa.select(module_policies.c.policy).where(
-                            module_policies.c.module_id == module_id
-                        )
+        async with self._db.connect() as conn:
+            module_id = await self._module_id(conn, module)
+            row = (
+                await conn.execute(
+                    sa.select(module_policies.c.policy).where(
+                        module_policies.c.module_id == module_id
                     )
-                ).first()
-        except (DBAPIError, OSError) as exc:
-            raise MetadataUnavailable(f"metadata store error: {exc}") from exc
+                )
+            ).first()
         if row is None:
             return None
         policy: dict[str, Any] = json.loads(row.policy)
@@ -51,7 +49,7 @@ class SqlPolicyStore:
     async def put(self, module: str, policy: dict[str, Any], *, by: str) -> None:
         document = json.dumps(policy, sort_keys=True)
         try:
-            async with self._engine.begin() as conn:
+            async with self._db.begin() as conn:
                 module_id = await self._module_id(conn, module)
                 values = {"policy": document, "updated_at": timestamps.now(), "updated_by": by}
                 updated = await conn.execute(
@@ -63,5 +61,7 @@ class SqlPolicyStore:
                     await conn.execute(
                         module_policies.insert().values(module_id=module_id, **values)
                     )
-        except (DBAPIError, OSError) as exc:
-            raise MetadataUnavailable(f"metadata store error: {exc}") from exc
+        except IntegrityError as exc:
+            # A concurrent first put of this module's policy (or its deletion) won: the
+            # caller may try again.
+            raise MetadataUnavailable(f"metadata store error: {exc.orig}") from exc

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spoke.storage.metadata import timestamps
 from spoke.storage.metadata.tables import (
@@ -24,6 +24,7 @@ from spoke.storage.metadata.tables import (
     versions,
 )
 from spoke.storage.queue import Artifact, CompileJob, JobSpec, JobStatus
+from spoke.storage.sql import Database
 
 log = structlog.get_logger(__name__)
 CHANNEL = "spoke_compile"
@@ -83,11 +84,11 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
 
 
 class SqlCompileQueue:
-    """Implements ``CompileQueue`` on the metadata store's engine."""
+    """Implements ``CompileQueue`` on the metadata ``Database``."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._postgres = engine.dialect.name == "postgresql"
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._postgres = database.dialect == "postgresql"
         self._wake = asyncio.Event()
         self._listener: Any = None
 
@@ -125,7 +126,7 @@ class SqlCompileQueue:
         if not specs:
             return
         now = timestamps.now()
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             for spec in specs:
                 await self._upsert(conn, spec, max_attempts=max_attempts, now=now)
             if self._postgres:
@@ -141,7 +142,7 @@ class SqlCompileQueue:
         )
 
     async def get(self, spec: JobSpec) -> CompileJob | None:
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             row = (await conn.execute(_select().where(self._where(spec)))).first()
         return None if row is None else _job(row)
 
@@ -151,7 +152,7 @@ class SqlCompileQueue:
             .where(modules.c.name == module, versions.c.version == version)
             .order_by(compile_jobs.c.language, compile_jobs.c.grpc)
         )
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             return [_job(row) for row in (await conn.execute(query)).all()]
 
     async def _claim_where(
@@ -187,7 +188,7 @@ class SqlCompileQueue:
 
     async def claim(self, worker: str, *, lease: float) -> CompileJob | None:
         now = timestamps.now()
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             # Jobs whose last attempt's worker died are failed, not retried for ever.
             await conn.execute(
                 compile_jobs.update()
@@ -204,7 +205,7 @@ class SqlCompileQueue:
         self, spec: JobSpec, worker: str, *, lease: float, max_attempts: int
     ) -> CompileJob | None:
         now = timestamps.now()
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             if not await self._upsert(conn, spec, max_attempts=max_attempts, now=now):
                 return None
             version_id = await self._version_id(conn, spec.module, spec.version)
@@ -233,7 +234,7 @@ class SqlCompileQueue:
 
     async def renew(self, job_id: int, worker: str, *, lease: float) -> bool:
         now = timestamps.now()
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             result = await conn.execute(
                 compile_jobs.update()
                 .where(self._owned(job_id, worker))
@@ -244,7 +245,7 @@ class SqlCompileQueue:
     async def succeed(
         self, job_id: int, worker: str, artifact: Artifact, *, duration_ms: int
     ) -> None:
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(
                 compile_jobs.update()
                 .where(self._owned(job_id, worker))
@@ -270,13 +271,13 @@ class SqlCompileQueue:
             values["status"] = JobStatus.FAILED
         else:
             values |= {"status": JobStatus.PENDING, "next_attempt_at": retry_at}
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(
                 compile_jobs.update().where(self._owned(job_id, worker)).values(**values)
             )
 
     async def release(self, job_id: int, worker: str) -> None:
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(
                 compile_jobs.update()
                 .where(self._owned(job_id, worker))
@@ -292,7 +293,7 @@ class SqlCompileQueue:
         self._wake.set()
 
     async def find_artifact(self, cache_key: str) -> Artifact | None:
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             row = (
                 await conn.execute(artifacts.select().where(artifacts.c.cache_key == cache_key))
             ).first()
@@ -301,7 +302,7 @@ class SqlCompileQueue:
         )
 
     async def save_artifact(self, artifact: Artifact) -> Artifact:
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(
                 self._insert(artifacts)
                 .values(
@@ -316,7 +317,7 @@ class SqlCompileQueue:
         return await self.find_artifact(artifact.cache_key) or artifact
 
     async def pending_count(self) -> int:
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             count = await conn.execute(
                 sa.select(sa.func.count())
                 .select_from(compile_jobs)
@@ -337,7 +338,7 @@ class SqlCompileQueue:
     async def _listen(self) -> None:
         raw: Any = None
         try:
-            raw = await self._engine.raw_connection()
+            raw = await self._db.raw_connection()
             await raw.driver_connection.add_listener(CHANNEL, self._notified)
         except BaseException as exc:
             # Cancelled (a worker stopping) or failed half-way: never leak the connection.

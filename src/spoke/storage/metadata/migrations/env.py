@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed in by ``spoke.storage.metadata.migrate``."""
+"""Alembic environment: runs on a connection handed in by ``migrations.upgrade``."""
 
 from __future__ import annotations
 

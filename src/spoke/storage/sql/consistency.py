@@ -1,7 +1,8 @@
 """Read-your-writes: a unit of work (one request) that wrote reads from the primary.
 
-The API opens a ``scope`` per request; the metadata store notes its writes in it and
-routes the scope's later reads accordingly. Outside any scope nothing is remembered.
+The API opens a ``scope`` per request; ``Database.write`` notes a committed write in it,
+and ``Database.read`` routes the scope's later reads accordingly. Outside any scope
+nothing is remembered.
 """
 
 from __future__ import annotations

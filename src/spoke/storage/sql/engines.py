@@ -1,20 +1,14 @@
-"""Engines for the SQL metadata store: SQLite for the embedded default, PostgreSQL
-(asyncpg) for production, and migrations that run once however many instances start."""
+"""Engines: SQLite for the embedded default, PostgreSQL (asyncpg) for production."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-_MIGRATIONS = Path(__file__).parent / "migrations"
-# pg_advisory_xact_lock key: instances starting together migrate one after another.
-MIGRATION_LOCK = 0x5370_6F6B_65  # "Spoke"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -77,19 +71,7 @@ def postgres_engine(
     )
 
 
-async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest Alembic revision, in one transaction; on PostgreSQL
-    under an advisory lock, so concurrent instances wait and then find nothing to do."""
-
-    def upgrade(connection: sa.Connection) -> None:
-        config = Config()
-        config.set_main_option("script_location", str(_MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
-            )
-        await conn.run_sync(upgrade)
+def describe(url: str) -> str:
+    """host:port of a database URL, without credentials, for logs and metric labels."""
+    parts = urlsplit(url)
+    return parts.netloc.rpartition("@")[2] or url
