@@ -286,3 +286,105 @@ async def test_concurrent_creates_of_one_version_have_one_winner(
     assert stored.digest == winners[0].digest
     assert all(r.existing == stored for r in losers if isinstance(r, VersionExists))
     assert [m.name for m in await metadata_store.list_modules()] == ["acme.pay"]
+
+
+async def test_create_version_resolves_every_pin_at_once(metadata_store: MetadataStore) -> None:
+    pins = tuple(Dependency(f"acme.dep{i}", f"v1.{i}.0") for i in range(6))
+    for pin in reversed(pins):
+        await metadata_store.create_version(new_version(pin.module, pin.version))
+    await metadata_store.create_version(new_version("acme.dep0", "v2.0.0"))  # not pinned
+
+    await metadata_store.create_version(new_version("acme.pay", "v1.0.0", dependencies=pins))
+
+    got = await metadata_store.get_version("acme.pay", "v1.0.0")
+    assert got.dependencies == pins  # by module name, each pinned to its own version
+
+
+async def test_create_version_with_a_deleted_pin_names_it(metadata_store: MetadataStore) -> None:
+    await metadata_store.create_version(new_version("acme.common", "v1.0.0"))
+    await metadata_store.create_version(new_version("acme.common", "v1.1.0"))
+    await metadata_store.delete_version("acme.common", "v1.0.0", permanent=False)
+    deps = (Dependency("acme.common", "v1.0.0"),)
+
+    with pytest.raises(VersionNotFound) as caught:
+        await metadata_store.create_version(new_version("acme.pay", "v1.0.0", dependencies=deps))
+
+    assert caught.value.details == {"module": "acme.common", "version": "v1.0.0"}
+    assert await metadata_store.find_version("acme.pay", "v1.0.0") is None
+
+
+async def test_find_version(metadata_store: MetadataStore) -> None:
+    assert await metadata_store.find_version("acme.pay", "v1.0.0") is None  # no module
+    await metadata_store.create_version(new_version("acme.pay", "v1.0.0", files=FILES))
+    await metadata_store.create_version(new_version("acme.pay", "v1.1.0"))
+
+    found = await metadata_store.find_version("acme.pay", "v1.0.0")
+
+    assert found == await metadata_store.get_version("acme.pay", "v1.0.0")
+    assert found is not None and set(found.files) == set(FILES)
+    assert await metadata_store.find_version("acme.pay", "v1.0.1") is None
+    assert await metadata_store.find_version("acme.pay", "v1.0.0+b.1") is None
+    await metadata_store.delete_version("acme.pay", "v1.0.0", permanent=False)
+    assert await metadata_store.find_version("acme.pay", "v1.0.0") is None
+    await metadata_store.delete_module("acme.pay", permanent=False)
+    assert await metadata_store.find_version("acme.pay", "v1.1.0") is None
+
+
+# Stored out of order; the store answers in semver precedence (build metadata by text).
+STORED = ["v1.0.0", "v0.9.0", "v1.0.0-rc.1", "v2.0.0", "v1.0.0+b.2", "v1.10.0", "v1.9.0"]
+
+
+@pytest.mark.parametrize(
+    ("version", "previous"),
+    [
+        ("v2.0.0", "v1.10.0"),  # stored: the one below
+        ("v1.10.0", "v1.9.0"),  # numeric, not text, order
+        ("v1.9.0", "v1.0.0+b.2"),
+        ("v1.0.0+b.2", "v1.0.0"),
+        ("v1.0.0", "v1.0.0-rc.1"),  # prereleases count
+        ("v1.0.0-rc.1", "v0.9.0"),
+        ("v0.9.0", None),  # the lowest
+        ("v3.0.0", "v2.0.0"),  # not stored: the highest below it
+        ("v1.0.0-alpha", "v0.9.0"),
+        ("v0.1.0", None),
+    ],
+)
+async def test_previous_version(
+    metadata_store: MetadataStore, version: str, previous: str | None
+) -> None:
+    for stored in STORED:
+        await metadata_store.create_version(new_version("acme.pay", stored))
+    await metadata_store.create_version(new_version("acme.other", "v1.5.0"))
+
+    assert await metadata_store.previous_version("acme.pay", version) == previous
+
+
+async def test_previous_version_skips_deleted_and_missing(metadata_store: MetadataStore) -> None:
+    assert await metadata_store.previous_version("acme.pay", "v1.0.0") is None  # no module
+    for stored in ("v1.0.0", "v1.1.0", "v1.2.0"):
+        await metadata_store.create_version(new_version("acme.pay", stored))
+
+    await metadata_store.delete_version("acme.pay", "v1.1.0", permanent=False)
+    assert await metadata_store.previous_version("acme.pay", "v1.2.0") == "v1.0.0"
+    await metadata_store.delete_module("acme.pay", permanent=False)
+    assert await metadata_store.previous_version("acme.pay", "v1.2.0") is None
+    await metadata_store.restore_module("acme.pay")
+    assert await metadata_store.previous_version("acme.pay", "v1.2.0") == "v1.0.0"
+
+
+async def test_version_names(metadata_store: MetadataStore) -> None:
+    assert await metadata_store.version_names("acme.pay") == []  # no module
+    await metadata_store.create_module("acme.pay", "")
+    assert await metadata_store.version_names("acme.pay") == []  # no versions
+    for stored in STORED:
+        await metadata_store.create_version(new_version("acme.pay", stored))
+    await metadata_store.create_version(new_version("acme.other", "v1.5.0"))
+    await metadata_store.delete_version("acme.pay", "v1.9.0", permanent=False)
+
+    names = await metadata_store.version_names("acme.pay")
+
+    assert names == ["v2.0.0", "v1.10.0", "v1.0.0+b.2", "v1.0.0", "v1.0.0-rc.1", "v0.9.0"]
+    await metadata_store.delete_module("acme.pay", permanent=False)
+    assert await metadata_store.version_names("acme.pay") == []  # soft-deleted
+    await metadata_store.restore_module("acme.pay")
+    assert await metadata_store.version_names("acme.pay") == names

@@ -7,7 +7,7 @@ cached of the module (pinned versions are otherwise cached as immutable).
 
 from __future__ import annotations
 
-from spoke.domain.errors import HasDependents, ModuleNotFound
+from spoke.domain.errors import HasDependents
 from spoke.domain.models import Module
 from spoke.domain.names import validate_module_name
 from spoke.domain.versions import validate_version
@@ -44,7 +44,7 @@ class DeletionService:
     async def delete_module(self, module: str, *, permanent: bool, scope: ReadScope) -> None:
         """Refused with ``HasDependents`` naming only the dependents ``scope`` may read."""
         module = validate_module_name(module)
-        versions = await self._all_versions(module)
+        versions = await self._metadata.version_names(module)
         try:
             keys = await self._metadata.delete_module(module, permanent=permanent)
         except HasDependents as exc:
@@ -54,19 +54,8 @@ class DeletionService:
 
     async def restore_module(self, module: str) -> Module:
         restored = await self._metadata.restore_module(validate_module_name(module))
-        await self._reader.forget(module, await self._all_versions(module))
+        await self._reader.forget(module, await self._metadata.version_names(module))
         return restored
-
-    async def _all_versions(self, module: str) -> list[str]:
-        names: list[str] = []
-        after = None
-        try:
-            while page := await self._metadata.list_versions(module, after=after, limit=1000):
-                names += [v.version for v in page]
-                after = page[-1].version
-        except ModuleNotFound:  # already soft-deleted: nothing of it is cached
-            return []
-        return names
 
 
 async def _seen_by(refusal: HasDependents, scope: ReadScope) -> HasDependents:

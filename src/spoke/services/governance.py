@@ -157,7 +157,7 @@ class GovernanceService:
             policy = Policy()  # a new module: nothing to compare with
         if not (policy.checks_breaking or policy.checks_lint or dry_run):
             return None
-        previous = await self._previous(module, version)
+        previous = await self._metadata.previous_version(module, version)
         breaking: list[Finding] = []
         breaking_enforced = policy.enforce_breaking
         if previous is not None and (policy.checks_breaking or dry_run):
@@ -181,22 +181,6 @@ class GovernanceService:
                 details=check.as_dict(),
             )
         return check
-
-    async def _previous(self, module: str, version: str) -> str | None:
-        """The newest stored version below ``version`` (semver order)."""
-        key = Version.parse(version).sort_key
-        after: str | None = None
-        while True:
-            try:
-                page = await self._metadata.list_versions(module, after=after, limit=100)
-            except NotFound:
-                return None
-            for summary in page:  # newest first
-                if Version.parse(summary.version).sort_key < key:
-                    return summary.version
-            if len(page) < 100:
-                return None
-            after = page[-1].version
 
 
 def _breaking_config(section: Mapping[str, Any]) -> BreakingConfig:

@@ -71,24 +71,34 @@ class VersionReader:
 
     async def get(self, module: str, ref: str) -> ModuleVersion:
         version = await self.resolve(module, ref)
+        found = await self._pinned(module, version)
+        if found is None:
+            raise VersionNotFound(module, version)
+        return found
+
+    async def find(self, module: str, version: str) -> ModuleVersion | None:
+        """Like ``get``, but ``None`` when the version is not stored."""
+        try:
+            pinned = await self.resolve(module, version)
+        except VersionNotFound:  # `latest` of a module without versions
+            return None
+        return await self._pinned(module, pinned)
+
+    async def _pinned(self, module: str, version: str) -> ModuleVersion | None:
         key = f"{self._prefix}:version:{module}:{version}"
         for tier in (self._l1, self._cache):
             if tier is not None and (cached := await tier.get(key)) is not None:
                 if tier is self._cache and self._l1 is not None:
                     await self._l1.set(key, cached, self._ttl)
                 return decode_version(cached)
-        stored = await self._metadata.get_version(module, version)
+        stored = await self._metadata.find_version(module, version)
+        if stored is None:  # not cached: it may be pushed any moment
+            return None
         encoded = encode_version(stored)
         await self._cache.set(key, encoded, self._ttl)
         if self._l1 is not None:
             await self._l1.set(key, encoded, self._ttl)
         return stored
-
-    async def find(self, module: str, version: str) -> ModuleVersion | None:
-        try:
-            return await self.get(module, version)
-        except VersionNotFound:
-            return None
 
     async def invalidate(self, module: str) -> None:
         """Forget what a push to ``module`` changes: where ``latest`` points."""

@@ -77,16 +77,34 @@ class MetadataStore(Protocol):
         """
         ...
 
-    async def get_version(self, module: str, version: str) -> ModuleVersion: ...
+    async def find_version(self, module: str, version: str) -> ModuleVersion | None:
+        """``module@version``, or ``None`` when it is not stored (or deleted, or its module
+        is): the question a push asks of every version it has not seen yet."""
+        ...
+
+    async def get_version(self, module: str, version: str) -> ModuleVersion:
+        """``module@version``; ``VersionNotFound`` when ``find_version`` would say ``None``."""
+        ...
 
     async def latest_version(self, module: str) -> str:
         """The highest release, or the highest prerelease when there is no release."""
+        ...
+
+    async def previous_version(self, module: str, version: str) -> str | None:
+        """The highest stored version of ``module`` below ``version`` (a valid semantic
+        version, stored or not) in precedence order, prereleases included; ``None`` when
+        there is none or no such module."""
         ...
 
     async def list_versions(
         self, module: str, *, after: str | None = None, limit: int = 100
     ) -> list[VersionSummary]:
         """Versions from the highest precedence down."""
+        ...
+
+    async def version_names(self, module: str) -> list[str]:
+        """The names of all of ``module``'s versions (not deleted), highest first; ``[]``
+        when the module is missing or soft-deleted."""
         ...
 
     async def list_dependents(

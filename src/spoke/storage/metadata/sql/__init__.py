@@ -86,16 +86,25 @@ class SqlMetadataStore:
     async def create_version(self, new: NewVersion) -> ModuleVersion:
         return await self._versions.create_version(new)
 
+    async def find_version(self, module: str, version: str) -> ModuleVersion | None:
+        return await self._versions.find_version(module, version)
+
     async def get_version(self, module: str, version: str) -> ModuleVersion:
         return await self._versions.get_version(module, version)
 
     async def latest_version(self, module: str) -> str:
         return await self._versions.latest_version(module)
 
+    async def previous_version(self, module: str, version: str) -> str | None:
+        return await self._versions.previous_version(module, version)
+
     async def list_versions(
         self, module: str, *, after: str | None = None, limit: int = 100
     ) -> list[VersionSummary]:
         return await self._versions.list_versions(module, after=after, limit=limit)
+
+    async def version_names(self, module: str) -> list[str]:
+        return await self._versions.version_names(module)
 
     async def list_dependents(
         self, module: str, version: str, *, after: str | None = None, limit: int = 100

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from spoke.domain.errors import Deleted, VersionNotFound
+from spoke.domain.errors import Deleted, ModuleNotFound, VersionNotFound
 from spoke.domain.graph import Dependent
 from spoke.domain.layout import file_key
 from spoke.domain.models import (
@@ -21,7 +23,7 @@ from spoke.domain.models import (
 from spoke.domain.versions import Version
 from spoke.storage.metadata import MetadataUnavailable, VersionExists, timestamps
 from spoke.storage.metadata.sql.rows import module_id
-from spoke.storage.metadata.tables import dependencies, files, modules, version_id_of, versions
+from spoke.storage.metadata.tables import dependencies, files, modules, versions
 from spoke.storage.sql import Database
 
 
@@ -34,7 +36,7 @@ class SqlVersions:
         try:
             async with self._db.write() as conn:
                 owner = await _ensure_module(conn, new.module, new.module_description)
-                dep_ids = [await _version_id(conn, d.module, d.version) for d in new.dependencies]
+                dep_ids = await _version_ids(conn, new.dependencies)
                 version_id = (
                     await conn.execute(
                         versions.insert()
@@ -110,6 +112,26 @@ class SqlVersions:
         # it were current.
         return await self._db.read_current(lambda conn: _latest(conn, module), module=module)
 
+    async def previous_version(self, module: str, version: str) -> str | None:
+        query = (
+            sa.select(versions.c.version)
+            .join(modules, modules.c.id == versions.c.module_id)
+            .where(
+                modules.c.name == module,
+                modules.c.deleted_at.is_(None),
+                versions.c.deleted_at.is_(None),
+                versions.c.sort_key < Version.parse(version).sort_key,
+            )
+            .order_by(versions.c.sort_key.desc())
+            .limit(1)
+        )
+
+        async def run(conn: AsyncConnection) -> str | None:
+            found = (await conn.execute(query)).scalar_one_or_none()
+            return None if found is None else str(found)
+
+        return await self._db.read(run)
+
     async def list_versions(
         self, module: str, *, after: str | None, limit: int
     ) -> list[VersionSummary]:
@@ -137,6 +159,23 @@ class SqlVersions:
             ]
 
         return await self._db.read(run)
+
+    async def version_names(self, module: str) -> list[str]:
+        async def run(conn: AsyncConnection) -> list[str]:
+            owner = await module_id(conn, module)
+            rows = await conn.execute(
+                sa.select(versions.c.version)
+                .where(versions.c.module_id == owner, versions.c.deleted_at.is_(None))
+                .order_by(versions.c.sort_key.desc())
+            )
+            return [row.version for row in rows]
+
+        try:
+            # A missing module raises inside the read, so a lagging replica's "no such
+            # module" is confirmed on the primary before it becomes "no versions".
+            return await self._db.read(run)
+        except ModuleNotFound:
+            return []
 
     async def list_dependents(
         self, module: str, version: str, *, after: str | None, limit: int
@@ -227,11 +266,27 @@ async def _ensure_module(conn: AsyncConnection, name: str, description: str) -> 
     return int(row.id)
 
 
-async def _version_id(conn: AsyncConnection, module: str, version: str) -> int:
-    row = (await conn.execute(version_id_of(module, version))).first()
-    if row is None:
-        raise VersionNotFound(module, version)
-    return int(row.id)
+async def _version_ids(conn: AsyncConnection, pins: Sequence[Dependency]) -> list[int]:
+    """The ids of the pinned versions (not deleted), in the pins' order, from one query;
+    ``VersionNotFound`` names the first pin that is not stored."""
+    if not pins:
+        return []
+    rows = await conn.execute(
+        sa.select(modules.c.name, versions.c.version, versions.c.id)
+        .join(modules, modules.c.id == versions.c.module_id)
+        .where(
+            sa.tuple_(modules.c.name, versions.c.version).in_(
+                [(pin.module, pin.version) for pin in pins]
+            ),
+            modules.c.deleted_at.is_(None),
+            versions.c.deleted_at.is_(None),
+        )
+    )
+    ids = {(row.name, row.version): int(row.id) for row in rows}
+    for pin in pins:
+        if (pin.module, pin.version) not in ids:
+            raise VersionNotFound(pin.module, pin.version)
+    return [ids[pin.module, pin.version] for pin in pins]
 
 
 async def _version(conn: AsyncConnection, module: str, version: str) -> ModuleVersion | None:
