@@ -25,8 +25,8 @@ from spoke.api.middleware.headers import SecurityHeaders
 from spoke.api.middleware.hot_reads import HotReads, ResponseCache
 from spoke.api.middleware.metrics import MetricsMiddleware
 from spoke.api.middleware.rate_limit import RateLimit
+from spoke.api.middleware.request_context import RequestContext
 from spoke.api.pagination import SECRET_NAME, PageTokens
-from spoke.api.request_context import RequestContext
 from spoke.api.routers import api_keys, compile, files, modules, versions
 from spoke.api.routers import audit as audit_router
 from spoke.api.routers import dependencies as dependencies_router
