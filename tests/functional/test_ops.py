@@ -15,9 +15,9 @@ from spoke.config import Settings
 from spoke.domain.errors import Unavailable
 from spoke.ops.app import create_ops_app
 from spoke.ops.health import Health
-from spoke.ops.metrics import new_registry
 from spoke.storage.cache.memory import MemoryCache
 from spoke.storage.factory import open_backends
+from spoke.telemetry.metrics import new_registry
 from tests.functional.support import push
 
 

@@ -33,7 +33,6 @@ from spoke.api.routers import dependencies as dependencies_router
 from spoke.api.routers import governance as governance_router
 from spoke.config import Settings
 from spoke.ops.health import Health
-from spoke.ops.metrics import BuildInfo, HttpMetrics, new_registry
 from spoke.ratelimit import RateLimiter
 from spoke.runtime import (
     build_authenticator,
@@ -43,7 +42,13 @@ from spoke.runtime import (
     embedded_worker,
 )
 from spoke.storage.factory import Backends, open_backends
-from spoke.telemetry.metrics import RateLimitMetrics, StorageMetrics
+from spoke.telemetry.metrics import (
+    BuildInfo,
+    HttpMetrics,
+    RateLimitMetrics,
+    StorageMetrics,
+    new_registry,
+)
 from spoke.telemetry.tracing import instrument_app
 
 log = structlog.get_logger(__name__)

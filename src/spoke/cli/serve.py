@@ -27,8 +27,8 @@ from prometheus_client import CollectorRegistry
 from spoke.api.app import create_app
 from spoke.config import Settings
 from spoke.ops.health import Health
-from spoke.ops.metrics import new_registry
 from spoke.ops.server import Server, ops_server
+from spoke.telemetry.metrics import new_registry
 
 log = structlog.get_logger(__name__)
 

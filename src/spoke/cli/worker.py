@@ -9,11 +9,10 @@ import signal
 
 from spoke.config import Settings
 from spoke.ops.health import Health
-from spoke.ops.metrics import new_registry
 from spoke.ops.server import ops_server
 from spoke.runtime import build_sprocket
 from spoke.storage.factory import open_backends
-from spoke.telemetry.metrics import StorageMetrics
+from spoke.telemetry.metrics import StorageMetrics, new_registry
 
 
 async def run_sprocket(settings: Settings) -> None:

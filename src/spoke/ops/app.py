@@ -4,31 +4,22 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from spoke.ops.health import Health, Readiness
+from spoke.telemetry.metrics import HealthMetrics
 
 
 def create_ops_app(health: Health, registry: CollectorRegistry) -> FastAPI:
     app = FastAPI(title="Spoke ops", docs_url=None, redoc_url=None, openapi_url=None)
-    ready_gauge = Gauge(
-        "spoke_ready",
-        "1 while this instance should get traffic (what /health/ready reports), else 0.",
-        registry=registry,
-    )
-    backend_up = Gauge(
-        "spoke_backend_up",
-        "1 while the backend answers this instance's health check, else 0.",
-        ["backend"],
-        registry=registry,
-    )
+    gauges = HealthMetrics(registry)
 
     async def evaluate() -> Readiness:
         readiness = await health.readiness()
-        ready_gauge.set(1 if readiness.ready else 0)
+        gauges.ready.set(1 if readiness.ready else 0)
         for name, state in readiness.checks.items():
             if name in health.backends:
-                backend_up.labels(name).set(1 if state == "ok" else 0)
+                gauges.backend_up.labels(name).set(1 if state == "ok" else 0)
         return readiness
 
     @app.get("/health/live")

@@ -1,16 +1,28 @@
-"""Prometheus instruments that the storage adapters record into.
+"""Every Prometheus instrument Spoke records into, and the process's registry.
 
-They live here, below every layer that uses them, so that ``storage/`` need not import
-from ``ops/``. Each set takes the process's registry: nothing is registered globally.
+They live here, below every layer that uses them (storage, compile, rate limits, the HTTP
+middleware, the ops listener), so that a metric has one home whoever records it. Each set
+takes the process's registry: nothing is registered globally.
 """
 
 from __future__ import annotations
 
+import platform
 import time
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
 from sqlalchemy import event
+
+from spoke import __version__
 
 
 class DatabaseMetrics:
@@ -147,5 +159,71 @@ class RateLimitMetrics:
         self.fallback = Gauge(
             "spoke_rate_limit_fallback",
             "1 while rate limits are counted per instance because Redis does not answer.",
+            registry=registry,
+        )
+
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+def new_registry() -> CollectorRegistry:
+    """A registry with process, platform and GC metrics (``build_info`` adds Spoke's own)."""
+    registry = CollectorRegistry(auto_describe=True)
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+    return registry
+
+
+class BuildInfo:
+    """``spoke_build_info{version, python, protoc} 1``, set once the toolchain is known."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._gauge = Gauge(
+            "spoke_build_info",
+            "Build information.",
+            ["version", "python", "protoc"],
+            registry=registry,
+        )
+
+    def set(self, *, protoc: str) -> None:
+        self._gauge.labels(
+            version=__version__, python=platform.python_version(), protoc=protoc
+        ).set(1)
+
+
+class HttpMetrics:
+    """Request counts and latency by method, route template and status."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        labels = ["method", "route", "status"]
+        self.requests = Counter(
+            "spoke_http_requests", "HTTP requests answered.", labels, registry=registry
+        )
+        self.latency = Histogram(
+            "spoke_http_request_duration_seconds",
+            "HTTP request latency, from the first byte in to the last byte out.",
+            labels,
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.in_flight = Gauge(
+            "spoke_http_requests_in_flight", "HTTP requests being served.", registry=registry
+        )
+
+
+class HealthMetrics:
+    """What the ops listener reports of readiness: ``spoke_ready`` and, per shared
+    backend, ``spoke_backend_up``."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.ready = Gauge(
+            "spoke_ready",
+            "1 while this instance should get traffic (what /health/ready reports), else 0.",
+            registry=registry,
+        )
+        self.backend_up = Gauge(
+            "spoke_backend_up",
+            "1 while the backend answers this instance's health check, else 0.",
+            ["backend"],
             registry=registry,
         )

@@ -1,5 +1,5 @@
 """HTTP metrics: every request of the wrapped app, by method, route template and status,
-recorded into ``spoke.ops.metrics.HttpMetrics``."""
+recorded into ``spoke.telemetry.metrics.HttpMetrics``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spoke.ops.metrics import HttpMetrics
+from spoke.telemetry.metrics import HttpMetrics
 
 
 class MetricsMiddleware:
