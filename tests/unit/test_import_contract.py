@@ -39,9 +39,10 @@ STANDALONE = "devstack"
 WORKER = "spoke.cli.worker"
 # The storage concerns with a port (``storage/<concern>/__init__.py``): above storage, the
 # port is what the layers see; the adapters beside it are the factory's to choose and the
-# composition root's (and the CLI's) to hold.
+# composition root's to hold (the CLI reaches a database through the factory's
+# open_keys and open_dumps).
 PORTS = ("metadata", "blobs", "cache", "queue", "keys", "audit", "policies")
-ADAPTER_HOLDERS = ("storage", "runtime", "cli")
+ADAPTER_HOLDERS = ("storage", "runtime")
 
 # Standard-library modules the pure domain may use: no I/O, no processes, no event loop.
 PURE_STDLIB = {

@@ -24,18 +24,13 @@ def admin_create_key(
 ) -> None:
     """Create a key directly in the database (the first admin key, for a new registry)."""
     from spoke.auth.keys import KeyService
-    from spoke.storage.factory import open_metadata
-    from spoke.storage.keys.sql import SqlKeyStore
+    from spoke.storage.factory import open_keys
 
     async def run() -> dict[str, Any]:
-        store = open_metadata(Settings())
-        try:
-            await store.migrate()
-            created = await KeyService(SqlKeyStore(store.engine)).create(
+        async with open_keys(Settings()) as keys:  # migrated first: a new registry's key
+            created = await KeyService(keys).create(
                 name, grant, created_by="spoke admin create-key", expires_in_days=expires_in_days
             )
-        finally:
-            await store.close()
         return {
             "id": created.record.id,
             "name": created.record.name,

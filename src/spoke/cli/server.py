@@ -105,19 +105,19 @@ def backup(
 ) -> None:
     """Dump the metadata database to object storage (backups/spoke-backup-TIME.sql.gz)."""
     from spoke.services.backup import BackupService
-    from spoke.storage.factory import open_blobs
-    from spoke.storage.metadata.dumps import DatabaseDumps
+    from spoke.storage.factory import open_blobs, open_dumps
 
     async def run() -> None:
         settings = Settings()
         blobs = open_blobs(settings)
         try:
-            service = BackupService(DatabaseDumps(settings), blobs)
-            if list_:
-                for item in await service.list():
-                    out.print(f"{item.name}  {item.size} bytes", highlight=False)
-                return
-            made = await service.create(keep=keep)
+            async with open_dumps(settings) as dumps:
+                service = BackupService(dumps, blobs)
+                if list_:
+                    for item in await service.list():
+                        out.print(f"{item.name}  {item.size} bytes", highlight=False)
+                    return
+                made = await service.create(keep=keep)
         finally:
             await blobs.close()
         rows = ", ".join(f"{count} {table}" for table, count in made.counts.items())
@@ -134,15 +134,14 @@ def restore(
     """Restore a backup into the configured database (it must be empty), then verify row
     counts and that every file's blob is in object storage."""
     from spoke.services.backup import BackupService
-    from spoke.storage.factory import open_blobs
-    from spoke.storage.metadata.dumps import DatabaseDumps
+    from spoke.storage.factory import open_blobs, open_dumps
 
     async def run() -> None:
         settings = Settings()
         blobs = open_blobs(settings)
         try:
-            target = DatabaseDumps(settings)
-            result = await BackupService(target, blobs).restore(name, target)
+            async with open_dumps(settings) as dumps:
+                result = await BackupService(dumps, blobs).restore(name, dumps)
         finally:
             await blobs.close()
         out.print(f"restored {name}: {result.counts}; {result.files_checked} files checked")

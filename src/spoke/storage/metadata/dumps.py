@@ -17,7 +17,7 @@ from spoke.domain.errors import InvalidArgument, Unavailable
 from spoke.storage.sql import Database
 
 if TYPE_CHECKING:
-    from spoke.config import Settings
+    pass
 
 COUNTED = ("modules", "versions", "files", "dependencies", "api_keys", "artifacts")
 
@@ -100,38 +100,6 @@ class SqliteDumps:
 
     async def object_keys(self) -> list[str]:
         return await _object_keys(self._db)
-
-
-class DatabaseDumps:
-    """Transitional, for ``cli/server.py``'s ``backup`` and ``restore`` only: goes once
-    they use ``storage.factory.open_dumps``. Each call opens and closes the adapter."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-
-    async def dump(self) -> tuple[bytes, dict[str, int]]:
-        from spoke.storage.factory import open_dumps  # the factory imports this module
-
-        async with open_dumps(self._settings) as dumps:
-            return await dumps.dump()
-
-    async def load(self, sql: bytes) -> None:
-        from spoke.storage.factory import open_dumps  # the factory imports this module
-
-        async with open_dumps(self._settings) as dumps:
-            await dumps.load(sql)
-
-    async def counts(self) -> dict[str, int]:
-        from spoke.storage.factory import open_dumps  # the factory imports this module
-
-        async with open_dumps(self._settings) as dumps:
-            return await dumps.counts()
-
-    async def object_keys(self) -> list[str]:
-        from spoke.storage.factory import open_dumps  # the factory imports this module
-
-        async with open_dumps(self._settings) as dumps:
-            return await dumps.object_keys()
 
 
 def _tool(name: str) -> str:

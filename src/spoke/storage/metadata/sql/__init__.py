@@ -152,11 +152,5 @@ class SqlMetadataStore:
     async def ping(self) -> None:
         await self._db.ping()
 
-    @property
-    def engine(self) -> Database:
-        """Transitional, for ``cli/admin.py``'s ``SqlKeyStore(store.engine)`` only: goes
-        once that command uses ``storage.factory.open_keys``. Nothing else may use it."""
-        return self._db
-
     async def close(self) -> None:
         await self._db.close()
