@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from spoke.storage.metadata import MetadataUnavailable
 
@@ -28,5 +29,7 @@ def driver_errors() -> Iterator[None]:
         raise
     except DBAPIError as exc:
         raise MetadataUnavailable(f"metadata store error: {exc.orig}") from exc
+    except PoolTimeout as exc:  # every pooled connection busy past the pool's timeout
+        raise MetadataUnavailable("metadata store busy: no database connection free") from exc
     except UNREACHABLE as exc:
         raise MetadataUnavailable(f"metadata store unreachable: {exc}") from exc
