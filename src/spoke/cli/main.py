@@ -8,6 +8,10 @@ with a name is a command group (``spoke keys create``).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
+import sys
 from typing import Annotated
 
 import typer
@@ -53,4 +57,31 @@ def root(
 
 
 def main() -> None:
-    app()
+    """Run the command, then end the process without the interpreter's finalisation.
+
+    obstore's Rust (tokio) runtime keeps worker threads that are never told to stop; one
+    still running as ``Py_Finalize`` tears the interpreter down aborts the whole process
+    (SIGABRT, exit 134) after the command has done its work, about one short command in
+    seven on a busy machine. So the exit handlers run here, while the interpreter is whole
+    (logs, traces and buffered output are flushed), and the process exits at once with
+    the command's status.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        code = _status(done.code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe must not change the status
+            stream.flush()
+    os._exit(code)
+
+
+def _status(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)  # sys.exit("message") prints it and exits 1
+    return 1
