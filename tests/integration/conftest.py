@@ -22,6 +22,7 @@ from spoke.storage.cache.redis import RedisCache, connect
 from spoke.storage.factory import open_blobs, open_cache, open_metadata
 from spoke.storage.metadata import MetadataStore
 from spoke.storage.metadata.sql import SqlMetadataStore
+from spoke.storage.sql import Database
 from tests.production import isolated_settings
 
 BlobStoreFactory = Callable[[pytest.FixtureRequest, Path], Awaitable[BlobStore]]
@@ -56,7 +57,7 @@ async def _migrated(store: SqlMetadataStore) -> MetadataStore:
 
 
 async def _sqlite_metadata_store(request: pytest.FixtureRequest, tmp_path: Path) -> MetadataStore:
-    return await _migrated(SqlMetadataStore.sqlite(tmp_path / "spoke.db"))
+    return await _migrated(SqlMetadataStore(Database.sqlite(tmp_path / "spoke.db")))
 
 
 async def _postgres_metadata_store(request: pytest.FixtureRequest, tmp_path: Path) -> MetadataStore:

@@ -31,7 +31,7 @@ async def database_url(stack: Stack, tmp_path: Path) -> str:
 
 
 async def test_instances_starting_together_migrate_once(database_url: str) -> None:
-    stores = [SqlMetadataStore.postgres(database_url, pool_size=2) for _ in range(4)]
+    stores = [SqlMetadataStore(Database.postgres(database_url, pool_size=2)) for _ in range(4)]
     try:
         await asyncio.gather(*(store.migrate() for store in stores))
         await stores[0].create_version(new_version("acme.m", "v1.0.0"))
@@ -66,7 +66,7 @@ async def test_multi_host_url_finds_the_writable_server(stack: Stack, database_u
         f"postgresql://postgres@127.0.0.1:{replica.port},127.0.0.1:{stack.postgres.port}"
         f"/{database}?target_session_attrs=read-write"
     )
-    store = SqlMetadataStore.postgres(url, pool_size=2)
+    store = SqlMetadataStore(Database.postgres(url, pool_size=2))
     try:
         await store.migrate()
         await store.create_version(new_version("acme.multi", "v1.0.0"))
@@ -76,8 +76,8 @@ async def test_multi_host_url_finds_the_writable_server(stack: Stack, database_u
 
 
 async def test_unreachable_primary_is_metadata_unavailable() -> None:
-    store = SqlMetadataStore.postgres(
-        "postgresql://postgres@127.0.0.1:1/spoke", pool_size=1, connect_timeout=1
+    store = SqlMetadataStore(
+        Database.postgres("postgresql://postgres@127.0.0.1:1/spoke", pool_size=1, connect_timeout=1)
     )
     try:
         with pytest.raises(MetadataUnavailable):

@@ -4,8 +4,9 @@ commands that run the registry or work on its storage directly, configured by Se
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,15 +29,8 @@ def serve() -> None:
     of files) and needs no servers.
     """
     from spoke.cli.serve import serve as run
-    from spoke.telemetry.logging import configure_logging
 
-    settings = Settings()
-    configure_logging(settings.log_level)
-    configure_tracing(__version__)
-    try:
-        asyncio.run(run(settings))
-    finally:
-        shutdown_tracing()
+    _run_process(run)
 
 
 @app.command()
@@ -163,12 +157,19 @@ def sprocket() -> None:
     gives back) the current job, then exits.
     """
     from spoke.cli.worker import run_sprocket
+
+    _run_process(run_sprocket)
+
+
+def _run_process(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
+    """A long-running process (the registry, a worker): logs and traces set up from the
+    settings, and traces flushed however it ends."""
     from spoke.telemetry.logging import configure_logging
 
     settings = Settings()
     configure_logging(settings.log_level)
     configure_tracing(__version__)
     try:
-        asyncio.run(run_sprocket(settings))
+        asyncio.run(run(settings))
     finally:
         shutdown_tracing()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +18,6 @@ from spoke.storage.metadata.sql.modules import SqlModules
 from spoke.storage.metadata.sql.versions import SqlVersions
 from spoke.storage.metadata.tables import server_secrets
 from spoke.storage.sql import Database
-from spoke.telemetry.metrics import DatabaseMetrics
 
 
 class SqlMetadataStore:
@@ -30,34 +28,6 @@ class SqlMetadataStore:
         self._modules = SqlModules(database)
         self._versions = SqlVersions(database)
         self._deletion = SqlDeletion(database)
-
-    @classmethod
-    def sqlite(cls, path: Path) -> SqlMetadataStore:
-        return cls(Database.sqlite(path))
-
-    @classmethod
-    def postgres(
-        cls,
-        url: str,
-        *,
-        replica_urls: Sequence[str] = (),
-        pool_size: int = 20,
-        connect_timeout: float = 10.0,
-        query_timeout: float = 30.0,
-        replica_timeout: float = 5.0,
-        metrics: DatabaseMetrics | None = None,
-    ) -> SqlMetadataStore:
-        return cls(
-            Database.postgres(
-                url,
-                replica_urls=replica_urls,
-                pool_size=pool_size,
-                connect_timeout=connect_timeout,
-                query_timeout=query_timeout,
-                replica_timeout=replica_timeout,
-                metrics=metrics,
-            )
-        )
 
     async def migrate(self) -> None:
         """Bring the tables to the newest Alembic revision (once, under a lock)."""
