@@ -22,7 +22,7 @@ from spoke.auth import AuthMode
 from spoke.auth.authenticator import Authenticator
 from spoke.auth.discovery import discover_jwks_url
 from spoke.auth.jwt import JwtVerifier
-from spoke.auth.keys import KeyService
+from spoke.auth.keys import KeyService, VerifiedKeys
 from spoke.compile.generator import build_generator
 from spoke.compile.protoc import Protoc, default_scratch_dir, locate_protoc
 from spoke.config import Settings
@@ -120,11 +120,14 @@ async def build_services(
     backends: Backends,
     *,
     protoc: Protoc | None = None,
+    keys: KeyService | None = None,
     registry: CollectorRegistry | None = None,
     storage_metrics: StorageMetrics | None = None,
 ) -> Services:
-    """Every service of one registry process. ``registry`` takes the compile metrics;
-    ``storage_metrics`` those of the in-process cache tier in front of a shared cache."""
+    """Every service of one registry process. ``keys``: the process's API keys, which
+    the authenticator verifies with too (``build_keys``). ``registry`` takes the compile
+    metrics; ``storage_metrics`` those of the in-process cache tier in front of a shared
+    cache."""
     protoc = protoc or build_protoc(settings)
     # What one request may send: a push, and a lint or breaking check of files.
     limits = FileLimits(max_file_size=settings.max_file_size, max_files=settings.max_files)
@@ -168,7 +171,7 @@ async def build_services(
         reader=reader,
         governance=governance,
         graph=DependencyGraph(backends.metadata, reader, dependencies),
-        keys=KeyManagement(KeyService(backends.keys)),
+        keys=KeyManagement(keys or build_keys(backends)),
         visibility=visibility,
         sprocket=sprocket,
     )
@@ -191,9 +194,15 @@ async def build_sprocket(
     return sprocket
 
 
-async def build_authenticator(settings: Settings, backends: Backends) -> Authenticator:
-    """API keys, and JWTs when a secret or a JWKS (given, or discovered from the OIDC
-    issuer) is configured."""
+def build_keys(backends: Backends) -> KeyService:
+    """The process's API keys: verified keys trusted for a few seconds, revocations
+    broadcast to every instance (see ``spoke.auth.keys``)."""
+    return KeyService(backends.keys, verified=VerifiedKeys(), broadcast=backends.cache)
+
+
+async def build_authenticator(settings: Settings, keys: KeyService) -> Authenticator:
+    """API keys (``keys``), and JWTs when a secret or a JWKS (given, or discovered from
+    the OIDC issuer) is configured."""
     tokens = None
     jwks_url = settings.oidc_jwks_url
     if jwks_url is None and settings.oidc_issuer and settings.auth_mode != "none":
@@ -206,7 +215,7 @@ async def build_authenticator(settings: Settings, backends: Backends) -> Authent
             audience=settings.oidc_audience,
             roles_claim=settings.jwt_roles_claim,
         )
-    return Authenticator(AuthMode(settings.auth_mode), KeyService(backends.keys), tokens)
+    return Authenticator(AuthMode(settings.auth_mode), keys, tokens)
 
 
 async def check_authentication(

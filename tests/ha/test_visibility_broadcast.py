@@ -1,5 +1,5 @@
-"""Hiding a module reaches every instance through the invalidation broadcast, well before
-the in-process visibility entry would expire."""
+"""Hiding a module, or revoking an API key, reaches every instance through the invalidation
+broadcast, well before what an instance trusts in process would expire."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 
+from spoke.auth.keys import VERIFIED_TTL
 from spoke.config import Settings
 from spoke.devstack.stack import Stack
 from spoke.services.visibility import VISIBILITY_TTL
@@ -53,3 +54,27 @@ async def test_hiding_a_module_on_one_instance_hides_it_on_the_others(
     assert time.monotonic() - started < VISIBILITY_TTL / 2  # the broadcast, not the expiry
     assert_error(await b.client.get(url), 404, "module_not_found")
     assert (await b.client.get(url, headers=bearer("read:acme.v"))).status_code == 200
+
+
+async def test_revoking_a_key_on_one_instance_refuses_it_on_the_others(
+    start_instance: StartInstance,
+) -> None:
+    a, b = await start_instance(), await start_instance()
+    made = await a.client.post(
+        "/auth/keys", json={"name": "ci", "grants": ["read"]}, headers=bearer("admin")
+    )
+    assert made.status_code == 201, made.text
+    key = {"Authorization": f"Bearer {made.json()['token']}"}
+    for _ in range(2):  # B verifies it, then trusts it for a while
+        assert (await b.client.get("/modules", headers=key)).status_code == 200
+    started = time.monotonic()
+    revoked = await a.client.delete(f"/auth/keys/{made.json()['id']}", headers=bearer("admin"))
+    assert revoked.status_code == 200
+    assert_error(await a.client.get("/modules", headers=key), 401, "unauthenticated")
+
+    async def refused() -> bool:
+        await asyncio.sleep(0.01)
+        return (await b.client.get("/modules", headers=key)).status_code == 401
+
+    await poll(refused, within=VERIFIED_TTL, what="B to refuse the revoked key")
+    assert time.monotonic() - started < VERIFIED_TTL / 2  # the broadcast, not the expiry

@@ -31,11 +31,13 @@ from spoke.api.routers import api_keys, compile, files, modules, versions
 from spoke.api.routers import audit as audit_router
 from spoke.api.routers import dependencies as dependencies_router
 from spoke.api.routers import governance as governance_router
+from spoke.auth.keys import KEYS_CHANGED
 from spoke.config import Settings
 from spoke.ops.health import Health
 from spoke.ratelimit import RateLimiter
 from spoke.runtime import (
     build_authenticator,
+    build_keys,
     build_protoc,
     build_services,
     check_authentication,
@@ -82,9 +84,15 @@ def create_app(
             active = owned = await open_backends(settings, metrics=storage_metrics)
         try:
             protoc = build_protoc(settings)
-            authenticator = await build_authenticator(settings, active)
+            keys = build_keys(active)
+            authenticator = await build_authenticator(settings, keys)
             services = await build_services(
-                settings, active, protoc=protoc, registry=registry, storage_metrics=storage_metrics
+                settings,
+                active,
+                protoc=protoc,
+                keys=keys,
+                registry=registry,
+                storage_metrics=storage_metrics,
             )
             app.state.services = services
             app.state.access = Access(authenticator, services.visibility)
@@ -108,6 +116,9 @@ def create_app(
             )
 
             def forget(message: str) -> None:
+                if message == KEYS_CHANGED:  # a key was revoked on some instance
+                    keys.forget_verified()
+                    return
                 # An instance deleted, restored or hid something of this module.
                 module = message.removeprefix("module:")
                 services.reader.drop_local(module)
