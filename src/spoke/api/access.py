@@ -9,6 +9,7 @@ from fastapi import Request
 from spoke.auth import AuthMode, Forbidden, HiddenModule, Principal, Unauthenticated
 from spoke.auth.authenticator import Authenticator
 from spoke.domain.access import Permission
+from spoke.domain.errors import SpokeError
 from spoke.domain.models import Module
 from spoke.domain.names import validate_module_name
 from spoke.services.visibility import EVERYTHING, ReadScope, Visibility
@@ -44,6 +45,18 @@ class Access:
             request.state.principal = cached
             structlog.contextvars.bind_contextvars(principal=cached.subject)
         return cached
+
+    async def reads(self, authorization: str | None, module: str) -> Principal | None:
+        """The principal of ``authorization`` when it may read ``module``, else None (an
+        invalid credential included): the precomputed answers' check. It raises nothing,
+        so a refusal is left to the route, which answers and audits it."""
+        try:
+            principal = await self.authenticator.principal(authorization)
+            await self.authorize(principal, Permission.READ, module)
+        except SpokeError:
+            return None
+        structlog.contextvars.bind_contextvars(principal=principal.subject)
+        return principal
 
     def scope(self, principal: Principal) -> ReadScope:
         """The modules ``principal`` may read, for services that reach into other

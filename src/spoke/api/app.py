@@ -141,10 +141,8 @@ def create_app(
             if limiter is not None:
                 await limiter.close()
 
-    # Precomputed answers skip authorization: only without auth may they be served.
-    response_cache = ResponseCache(
-        settings.response_cache_bytes if settings.auth_mode == "none" else 0
-    )
+    # Precomputed answers to immutable reads; with auth on, each hit is authorized first.
+    response_cache = ResponseCache(settings.response_cache_bytes)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     proxies = settings.trusted_proxy_list
     # The middleware as a request meets it, outermost first (None: left out by settings);
@@ -169,7 +167,7 @@ def create_app(
         if limiter is not None
         else None,
         Middleware(RequestGuard, max_body=settings.max_request_size),
-        Middleware(HotReads, cache=response_cache),
+        Middleware(HotReads, cache=response_cache, authorize=settings.auth_mode != "none"),
         Middleware(AuditTrail),
     ]
     app = FastAPI(

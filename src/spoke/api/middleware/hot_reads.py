@@ -5,6 +5,11 @@ kept (body and headers, bounded in bytes, least recently used out first) and lat
 requests for the same path are answered here, before FastAPI routes them: one dict
 lookup instead of validation, cache decoding and a blob read. Anything else, and every
 miss, goes to the app; the routes decide what may be remembered.
+
+With authentication on, a hit is served only once the caller is authorized to read the
+module, exactly as the route would decide (``Access.reads``, from the in-process caches
+of verified keys and module visibility); any refusal goes to the app, which answers and
+audits it as it always does.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from spoke.api.access import Access
 from spoke.domain.versions import LATEST
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -34,6 +40,7 @@ class Precomputed:
     headers: list[tuple[bytes, bytes]]
     etag: bytes
     route: Any  # the FastAPI route, so metrics label a hit like a miss
+    module: str  # whose read permission a hit needs
 
     @property
     def size(self) -> int:
@@ -82,7 +89,10 @@ def remember(request: Request, body: bytes, headers: dict[str, str]) -> None:
     encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     encoded.append((b"content-length", str(len(body)).encode()))
     etag = headers.get("ETag", "").encode("latin-1")
-    cache.put(request.scope["path"], Precomputed(body, encoded, etag, request.scope.get("route")))
+    entry = Precomputed(
+        body, encoded, etag, request.scope.get("route"), request.path_params["name"]
+    )
+    cache.put(request.scope["path"], entry)
 
 
 def etag_matches(if_none_match: str | bytes | None, etag: str | bytes) -> bool:
@@ -96,16 +106,18 @@ def etag_matches(if_none_match: str | bytes | None, etag: str | bytes) -> bool:
 
 
 class HotReads:
-    def __init__(self, app: ASGIApp, *, cache: ResponseCache) -> None:
+    def __init__(self, app: ASGIApp, *, cache: ResponseCache, authorize: bool) -> None:
+        """``authorize``: check each hit's caller (authentication on)."""
         self.app = app
         self.cache = cache
+        self.authorize = authorize
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["query_string"]:
             await self.app(scope, receive, send)
             return
         hit = self.cache.get(scope["path"])
-        if hit is None:
+        if hit is None or (self.authorize and not await self._allowed(scope, hit.module)):
             await self.app(scope, receive, send)
             return
         scope["route"] = hit.route
@@ -117,3 +129,13 @@ class HotReads:
             return
         await send({"type": "http.response.start", "status": 200, "headers": hit.headers})
         await send({"type": "http.response.body", "body": hit.body})
+
+    @staticmethod
+    async def _allowed(scope: Scope, module: str) -> bool:
+        access: Access = scope["app"].state.access
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        principal = await access.reads(header.decode("latin-1") if header else None, module)
+        if principal is None:
+            return False
+        scope.setdefault("state", {})["principal"] = principal  # for the access log
+        return True
