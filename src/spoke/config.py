@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -38,6 +43,53 @@ def _entries(text: str) -> list[str]:
     return [entry.strip() for entry in text.split(",") if entry.strip()]
 
 
+class SettingsError(ValueError):
+    """Settings a process must not start with (an unknown ``SPOKE_*`` variable, a missing
+    shared backend). The message names variables, never their values."""
+
+
+# `SPOKE_*` variables that are not server settings: the client commands' registry and
+# token, and knobs of the project's own test tools.
+OTHER_VARIABLES = frozenset(
+    {
+        "SPOKE_REGISTRY",
+        "SPOKE_TOKEN",
+        "SPOKE_CHAOS_REPORT",
+        "SPOKE_LINT_EXAMPLES",
+        "SPOKE_LINT_RANDOM",
+    }
+)
+# What Kubernetes injects for a Service named spoke (or spoke-anything) when the pod spec
+# leaves enableServiceLinks on: SPOKE_SERVICE_HOST, SPOKE_PORT_8080_TCP_ADDR, ...
+_SERVICE_LINK = re.compile(r"_SERVICE_(HOST|PORT)|_PORT_\d+_(TCP|UDP|SCTP)")
+# sslmode values under which asyncpg never talks to PostgreSQL in clear text.
+TLS_SSLMODES = ("require", "verify-ca", "verify-full")
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One message per ``SPOKE_*`` variable in ``environ`` that is no setting (nor one of
+    ``OTHER_VARIABLES``), naming the closest valid name: a misspelt setting would
+    otherwise be silently ignored. Names compare case-insensitively, as they are read."""
+    known = {f"SPOKE_{name.upper()}" for name in Settings.model_fields} | OTHER_VARIABLES
+    problems = []
+    for variable in sorted(environ):
+        name = variable.upper()
+        if not name.startswith("SPOKE_") or name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        if _SERVICE_LINK.search(name) or environ[variable].startswith(("tcp://", "udp://")):
+            hint = " (a Kubernetes service link: set enableServiceLinks: false in the pod spec)"
+        problems.append(f"{variable} is not a Spoke setting{hint}")
+    return problems
+
+
+def sslmode(url: str) -> str | None:
+    """The ``sslmode`` a PostgreSQL URL asks for, if any."""
+    values = parse_qs(urlsplit(url).query).get("sslmode")
+    return values[-1] if values else None
+
+
 class Settings(BaseSettings):
     """Every knob of a registry instance. Unset backends fall back to the embedded default:
     SQLite and files under ``data_dir`` and an in-process cache."""
@@ -61,27 +113,57 @@ class Settings(BaseSettings):
     shutdown_delay: float = Field(default=0.0, ge=0)
     shutdown_timeout: float = Field(default=30.0, gt=0)
 
-    # Production backends: each one set replaces its embedded default.
-    postgres_url: str | None = None
-    postgres_replica_urls: str = ""
+    # Production guards. Unset backends fall back to the embedded ones, so on many
+    # instances a forgotten SPOKE_POSTGRES_URL or SPOKE_S3_ENDPOINT gives each one its own
+    # SQLite and folder (a split-brain registry): with this on, serve and sprocket refuse
+    # to start unless PostgreSQL, S3 and Redis are all set (the deploy manifests set it).
+    require_shared_backends: bool = False
+    # Migrate the schema at start-up (`spoke serve`, `spoke sprocket`). Off (or
+    # `--no-migrate`) when a Job runs `spoke migrate` once before a rollout: a process then
+    # refuses to start on a schema older than its code.
+    migrate_on_start: bool = True
+
+    # Production backends: each one set replaces its embedded default. The URLs carry
+    # passwords: never in a repr.
+    postgres_url: str | None = Field(default=None, repr=False)
+    postgres_replica_urls: str = Field(default="", repr=False)
     postgres_max_conns: int = Field(default=20, ge=1)
     postgres_connect_timeout: float = Field(default=10.0, gt=0)
     postgres_query_timeout: float = Field(default=30.0, gt=0)
     # A read on a replica: past it the replica counts as unhealthy and the primary answers.
     postgres_replica_timeout: float = Field(default=5.0, gt=0)
+    # Refuse PostgreSQL URLs (primary and replicas) whose sslmode lets the connection run
+    # in clear text: they must say sslmode=require, verify-ca or verify-full.
+    postgres_require_tls: bool = False
 
     s3_endpoint: str | None = None
     s3_bucket: str = "spoke"
     s3_region: str = "us-east-1"
-    s3_access_key: str | None = None
+    s3_access_key: str | None = Field(default=None, repr=False)
     s3_secret_key: str | None = Field(default=None, repr=False)
     s3_prefix: str = ""
     # One S3 request, body included (a compiled archive can be large), and its connect.
     s3_timeout: float = Field(default=60.0, gt=0)
     s3_connect_timeout: float = Field(default=5.0, gt=0)
+    # Server-side encryption asked for on every object written (files, archives, backups):
+    # AES256 (SSE-S3, keys held by the object store) or aws:kms (SSE-KMS, with
+    # s3_sse_kms_key_id, else the bucket's default KMS key). Unset: the bucket's default.
+    s3_sse: Literal["AES256", "aws:kms"] | None = None
+    s3_sse_kms_key_id: str | None = None
+
+    # Backups (`spoke backup`): to this bucket (default: s3_bucket) under this prefix
+    # (default: s3_prefix + "/backups", beside the data). A bucket of their own (with its
+    # own retention and credentials policy) survives the loss of the data bucket.
+    # backup_keep: how many backups `spoke backup` keeps when --keep is not given.
+    backup_bucket: str | None = None
+    backup_prefix: str | None = None
+    backup_keep: int | None = Field(default=None, ge=1)
 
     redis_url: str | None = Field(default=None, repr=False)
     redis_timeout: float = Field(default=0.25, gt=0)
+    # CA bundle (PEM) to verify Redis and Sentinel TLS certificates with, for rediss://,
+    # rediss+sentinel:// and rediss+cluster:// URLs; unset: the system's CAs.
+    redis_ca_file: Path | None = None
     cache_prefix: str = "spoke"
 
     # Access: "none" (a laptop), "required", or "read-public" (anonymous reads of public
@@ -165,6 +247,63 @@ class Settings(BaseSettings):
                     f" such as 10.0.0.0/8 ({exc})"
                 ) from None
         return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Settings:
+        if self.s3_sse_kms_key_id and self.s3_sse != "aws:kms":
+            raise ValueError("SPOKE_S3_SSE_KMS_KEY_ID is set: it needs SPOKE_S3_SSE=aws:kms")
+        if self.backup_bucket and not self.s3_endpoint:
+            raise ValueError("SPOKE_BACKUP_BUCKET is set: it needs SPOKE_S3_ENDPOINT")
+        if self.postgres_require_tls:
+            urls = [("SPOKE_POSTGRES_URL", self.postgres_url)] + [
+                (f"SPOKE_POSTGRES_REPLICA_URLS (entry {index})", url)
+                for index, url in enumerate(self.replica_urls, start=1)
+            ]
+            for name, url in urls:
+                mode = sslmode(url) if url else None
+                if url and mode not in TLS_SSLMODES:
+                    # The mode only: the URL carries a password.
+                    raise ValueError(
+                        f"SPOKE_POSTGRES_REQUIRE_TLS is on but {name} has "
+                        f"sslmode={mode or '(unset)'}: add sslmode=require, verify-ca or "
+                        "verify-full to its query"
+                    )
+        return self
+
+    @classmethod
+    def from_environment(cls, **overrides: Any) -> Settings:
+        """The settings of a server-side command (serve, sprocket, migrate, backup...):
+        the ``SPOKE_*`` variables, refused with a ``SettingsError`` when one of them is no
+        setting; ``overrides`` (command-line options) win over the environment."""
+        problems = unknown_variables(os.environ)
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return cls(**overrides)
+
+    def check_shared_backends(self, *, blobs: bool = True, cache: bool = True) -> None:
+        """With ``require_shared_backends``, a ``SettingsError`` naming each shared backend
+        left unset (PostgreSQL always; S3 and Redis when the command uses them)."""
+        if not self.require_shared_backends:
+            return
+        wanted = [
+            ("SPOKE_POSTGRES_URL", self.postgres_url, True),
+            ("SPOKE_S3_ENDPOINT", self.s3_endpoint, blobs),
+            ("SPOKE_REDIS_URL", self.redis_url, cache),
+        ]
+        missing = [name for name, value, needed in wanted if needed and not value]
+        if missing:
+            raise SettingsError(
+                f"SPOKE_REQUIRE_SHARED_BACKENDS is on but {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} unset: this instance would use its "
+                "own embedded store instead of the one its peers share"
+            )
+
+    @property
+    def backup_path(self) -> str:
+        """Where backups go inside ``backup_bucket`` (else ``s3_bucket``)."""
+        if self.backup_prefix is not None:
+            return self.backup_prefix.strip("/")
+        return "/".join(part for part in (self.s3_prefix.strip("/"), "backups") if part)
 
     @property
     def trusted_proxy_list(self) -> list[str]:
