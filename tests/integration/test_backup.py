@@ -12,7 +12,7 @@ from spoke.config import Settings
 from spoke.devstack.stack import Stack
 from spoke.domain.errors import InvalidArgument, NotFound
 from spoke.services.backup import BackupService
-from spoke.storage.factory import open_blobs, open_dumps
+from spoke.storage.factory import open_backup_blobs, open_blobs, open_dumps
 from tests.functional.support import PROTO_A, push
 from tests.production import isolated_settings
 
@@ -74,7 +74,7 @@ async def test_backup_restore_verify(pair: tuple[Settings, Settings]) -> None:
     await fill(source)
     blobs = open_blobs(source)
     async with open_dumps(source) as dumps:
-        service = BackupService(dumps, blobs)
+        service = BackupService(dumps, blobs, open_backup_blobs(source))
         first = await service.create()
         assert first.counts["versions"] == 3 and first.counts["files"] == 4
         second = await service.create(keep=1)
@@ -99,7 +99,7 @@ async def test_restore_reports_missing_blobs(tmp_path: Path) -> None:
     source = Settings(data_dir=tmp_path / "source")
     await fill(source)
     async with open_dumps(source) as dumps:
-        service = BackupService(dumps, open_blobs(source))
+        service = BackupService(dumps, open_blobs(source), open_backup_blobs(source))
         made = await service.create()
     lost = next((tmp_path / "source" / "blobs" / "modules" / "acme.b").rglob("*.proto"))
     lost.unlink()

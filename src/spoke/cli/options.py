@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from spoke.cli.client import CliError
 from spoke.cli.output import print_error
+from spoke.config import SettingsError
 from spoke.domain.errors import SpokeError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,6 +42,9 @@ def friendly_errors(func: F) -> F:
             print_error(CliError(exc.message, details=exc.details))
             raise typer.Exit(1) from None
         except ValidationError as exc:
+            print_error(CliError(f"invalid settings: {exc}"))
+            raise typer.Exit(2) from None
+        except SettingsError as exc:
             print_error(CliError(f"invalid settings: {exc}"))
             raise typer.Exit(2) from None
 

@@ -19,10 +19,27 @@ from spoke.telemetry.tracing import configure_tracing, shutdown_tracing
 
 app = typer.Typer()
 
+NoMigrate = Annotated[
+    bool,
+    typer.Option(
+        "--no-migrate",
+        help="Do not migrate the schema at start-up (SPOKE_MIGRATE_ON_START=false): a Job "
+        "runs `spoke migrate` before the rollout; an older schema is refused.",
+    ),
+]
+
+
+def _settings(*, blobs: bool = True, cache: bool = False, **overrides: Any) -> Settings:
+    """The settings of a server-side command: unknown SPOKE_* variables refused, and with
+    SPOKE_REQUIRE_SHARED_BACKENDS the shared backends it uses required."""
+    settings = Settings.from_environment(**overrides)
+    settings.check_shared_backends(blobs=blobs, cache=cache)
+    return settings
+
 
 @app.command()
 @friendly_errors
-def serve() -> None:
+def serve(no_migrate: NoMigrate = False) -> None:
     """Run the registry (API on SPOKE_PORT, health and metrics on SPOKE_HEALTH_PORT).
 
     With no other settings it keeps everything under SPOKE_DATA_DIR (SQLite and a folder
@@ -30,17 +47,20 @@ def serve() -> None:
     """
     from spoke.cli.serve import serve as run
 
-    _run_process(run)
+    _run_process(run, no_migrate=no_migrate)
 
 
 @app.command()
 @friendly_errors
 def migrate() -> None:
-    """Bring the metadata schema up to date (serve also does this at start-up)."""
+    """Bring the metadata schema up to date (serve also does this at start-up, unless
+    SPOKE_MIGRATE_ON_START=false or --no-migrate)."""
     from spoke.storage.factory import open_metadata
 
+    settings = _settings(blobs=False)
+
     async def run() -> None:
-        store = open_metadata(Settings())
+        store = open_metadata(settings)
         try:
             await store.migrate()
         finally:
@@ -72,9 +92,10 @@ def gc(
     from spoke.storage.factory import open_backends
 
     window = parse_duration(grace)
+    settings = _settings()
 
     async def run() -> None:
-        backends = await open_backends(Settings(), migrate=False)
+        backends = await open_backends(settings, migrate=False)
         try:
             report = await GarbageCollector(backends.metadata, backends.blobs).collect(
                 grace=window, dry_run=dry_run
@@ -94,26 +115,32 @@ def gc(
 @app.command()
 @friendly_errors
 def backup(
-    keep: Annotated[int | None, typer.Option(help="Keep only the newest N backups.")] = None,
+    keep: Annotated[
+        int | None,
+        typer.Option(help="Keep only the newest N backups (default: SPOKE_BACKUP_KEEP, else all)."),
+    ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the backups instead.")] = False,
 ) -> None:
-    """Dump the metadata database to object storage (backups/spoke-backup-TIME.sql.gz)."""
+    """Dump the metadata database to object storage (spoke-backup-TIME.sql.gz under
+    SPOKE_BACKUP_PREFIX in SPOKE_BACKUP_BUCKET; by default backups/ beside the data)."""
     from spoke.services.backup import BackupService
-    from spoke.storage.factory import open_blobs, open_dumps
+    from spoke.storage.factory import open_backup_blobs, open_blobs, open_dumps
+
+    settings = _settings()
 
     async def run() -> None:
-        settings = Settings()
-        blobs = open_blobs(settings)
+        blobs, backups = open_blobs(settings), open_backup_blobs(settings)
         try:
             async with open_dumps(settings) as dumps:
-                service = BackupService(dumps, blobs)
+                service = BackupService(dumps, blobs, backups)
                 if list_:
                     for item in await service.list():
                         out.print(f"{item.name}  {item.size} bytes", highlight=False)
                     return
-                made = await service.create(keep=keep)
+                made = await service.create(keep=settings.backup_keep if keep is None else keep)
         finally:
             await blobs.close()
+            await backups.close()
         rows = ", ".join(f"{count} {table}" for table, count in made.counts.items())
         out.print(f"backup {made.name} ({made.size} bytes): {rows}", highlight=False)
 
@@ -128,16 +155,18 @@ def restore(
     """Restore a backup into the configured database (it must be empty), then verify row
     counts and that every file's blob is in object storage."""
     from spoke.services.backup import BackupService
-    from spoke.storage.factory import open_blobs, open_dumps
+    from spoke.storage.factory import open_backup_blobs, open_blobs, open_dumps
+
+    settings = _settings()
 
     async def run() -> None:
-        settings = Settings()
-        blobs = open_blobs(settings)
+        blobs, backups = open_blobs(settings), open_backup_blobs(settings)
         try:
             async with open_dumps(settings) as dumps:
-                result = await BackupService(dumps, blobs).restore(name, dumps)
+                result = await BackupService(dumps, blobs, backups).restore(name, dumps)
         finally:
             await blobs.close()
+            await backups.close()
         out.print(f"restored {name}: {result.counts}; {result.files_checked} files checked")
         if result.missing_blobs:
             raise CliError(
@@ -150,7 +179,7 @@ def restore(
 
 @app.command()
 @friendly_errors
-def sprocket() -> None:
+def sprocket(no_migrate: NoMigrate = False) -> None:
     """Run the compile worker: compiles every new version for SPOKE_SPROCKET_LANGUAGES.
 
     Run any number of them next to `spoke serve` on PostgreSQL; SIGTERM finishes (or
@@ -158,15 +187,15 @@ def sprocket() -> None:
     """
     from spoke.cli.worker import run_sprocket
 
-    _run_process(run_sprocket)
+    _run_process(run_sprocket, no_migrate=no_migrate)
 
 
-def _run_process(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
-    """A long-running process (the registry, a worker): logs and traces set up from the
-    settings, and traces flushed however it ends."""
+def _run_process(run: Callable[[Settings], Coroutine[Any, Any, None]], *, no_migrate: bool) -> None:
+    """A long-running process (the registry, a worker): settings checked (see
+    ``_settings``), logs and traces set up from them, and traces flushed however it ends."""
     from spoke.telemetry.logging import configure_logging
 
-    settings = Settings()
+    settings = _settings(cache=True, **({"migrate_on_start": False} if no_migrate else {}))
     configure_logging(settings.log_level)
     configure_tracing(__version__)
     try:

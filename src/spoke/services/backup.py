@@ -1,8 +1,10 @@
 """Backups of the metadata database to object storage, and verified restores.
 
-A backup is a gzipped SQL dump at ``backups/spoke-backup-{timestamp}.sql.gz`` with a JSON
-manifest beside it (row counts). File bytes live in object storage already: a restore
-checks the row counts against the manifest and that every file it names is there.
+A backup is a gzipped SQL dump ``spoke-backup-{timestamp}.sql.gz`` with a JSON manifest
+beside it (row counts), in a store of its own (``storage.factory.open_backup_blobs``: by
+default ``backups/`` beside the data, or a bucket of its own, so losing the data bucket
+does not lose the backups). File bytes live in the data store already: a restore checks
+the row counts against the manifest and that every file it names is there.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from spoke.services.concurrency import map_limited
 from spoke.storage.blobs import BlobStore
 from spoke.storage.metadata import DatabaseDump
 
-PREFIX = "backups/spoke-backup-"
+PREFIX = "spoke-backup-"
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,13 @@ class Verification:
 
 
 class BackupService:
-    def __init__(self, source: DatabaseDump, blobs: BlobStore) -> None:
+    """Backups of ``source`` into ``backups``; restores verified against ``blobs`` (the
+    data store, where the files the database names live)."""
+
+    def __init__(self, source: DatabaseDump, blobs: BlobStore, backups: BlobStore) -> None:
         self._source = source
         self._blobs = blobs
+        self._backups = backups
 
     async def create(self, *, keep: int | None = None) -> Backup:
         """Dump, compress and upload; then keep only the newest ``keep`` backups."""
@@ -45,35 +51,31 @@ class BackupService:
             raise InvalidArgument("--keep must be at least 1")
         sql, counts = await self._source.dump()
         data = gzip.compress(sql, compresslevel=6)
-        name = "spoke-backup-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        await self._blobs.put(f"backups/{name}.sql.gz", data)
-        await self._blobs.put(f"backups/{name}.json", json.dumps({"counts": counts}).encode())
+        name = PREFIX + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        await self._backups.put(f"{name}.sql.gz", data)
+        await self._backups.put(f"{name}.json", json.dumps({"counts": counts}).encode())
         if keep is not None:
             for old in (await self.list())[keep:]:
-                await self._blobs.delete(f"backups/{old.name}.sql.gz")
-                await self._blobs.delete(f"backups/{old.name}.json")
+                await self._backups.delete(f"{old.name}.sql.gz")
+                await self._backups.delete(f"{old.name}.json")
         return Backup(name, len(data), counts)
 
     async def list(self) -> list[Backup]:
         """Backups, newest first."""
-        # Object stores list by path segment ("backups/"), not by a name's first letters.
         found = [
             b
-            async for b in self._blobs.list("backups/")
-            if b.key.startswith(PREFIX) and b.key.endswith(".sql.gz")
+            async for b in self._backups.list("")
+            if b.key.startswith(PREFIX) and b.key.endswith(".sql.gz") and "/" not in b.key
         ]
         found.sort(key=lambda b: b.key, reverse=True)
-        return [
-            Backup(b.key.removeprefix("backups/").removesuffix(".sql.gz"), b.size, {})
-            for b in found
-        ]
+        return [Backup(b.key.removesuffix(".sql.gz"), b.size, {}) for b in found]
 
     async def restore(self, name: str, restored: DatabaseDump) -> Verification:
         """Load backup ``name`` into the ``restored`` database (empty); verify it."""
         name = name.removeprefix("backups/").removesuffix(".sql.gz")
         try:
-            dump = gzip.decompress(await self._blobs.get(f"backups/{name}.sql.gz"))
-            manifest = json.loads(await self._blobs.get(f"backups/{name}.json"))
+            dump = gzip.decompress(await self._backups.get(f"{name}.sql.gz"))
+            manifest = json.loads(await self._backups.get(f"{name}.json"))
         except NotFound:
             raise NotFound(f"no backup named {name!r}: see `spoke backup --list`") from None
         await restored.load(dump)

@@ -111,21 +111,40 @@ async def open_dumps(settings: Settings) -> AsyncIterator[DatabaseDump]:
         await primary.close()
 
 
+def _s3(
+    settings: Settings, bucket: str, prefix: str, metrics: StorageMetrics | None
+) -> ObjectBlobStore:
+    assert settings.s3_endpoint is not None
+    return ObjectBlobStore.s3(
+        endpoint=settings.s3_endpoint,
+        bucket=bucket,
+        region=settings.s3_region,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+        prefix=prefix,
+        timeout=settings.s3_timeout,
+        connect_timeout=settings.s3_connect_timeout,
+        sse=settings.s3_sse,
+        sse_kms_key_id=settings.s3_sse_kms_key_id,
+        metrics=metrics.blobs if metrics else None,
+    )
+
+
 def open_blobs(settings: Settings, metrics: StorageMetrics | None = None) -> ObjectBlobStore:
-    blob_metrics = metrics.blobs if metrics else None
     if settings.s3_endpoint:
-        return ObjectBlobStore.s3(
-            endpoint=settings.s3_endpoint,
-            bucket=settings.s3_bucket,
-            region=settings.s3_region,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key,
-            prefix=settings.s3_prefix,
-            timeout=settings.s3_timeout,
-            connect_timeout=settings.s3_connect_timeout,
-            metrics=blob_metrics,
+        return _s3(settings, settings.s3_bucket, settings.s3_prefix, metrics)
+    return ObjectBlobStore.local(settings.blob_root, metrics=metrics.blobs if metrics else None)
+
+
+def open_backup_blobs(settings: Settings) -> ObjectBlobStore:
+    """Where backups go: ``SPOKE_BACKUP_BUCKET`` (default: the data bucket) under
+    ``SPOKE_BACKUP_PREFIX`` (default: ``backups`` beside the data); without S3, the
+    ``backups`` folder beside the files (or ``SPOKE_BACKUP_PREFIX`` under it)."""
+    if settings.s3_endpoint:
+        return _s3(
+            settings, settings.backup_bucket or settings.s3_bucket, settings.backup_path, None
         )
-    return ObjectBlobStore.local(settings.blob_root, metrics=blob_metrics)
+    return ObjectBlobStore.local(settings.blob_root / (settings.backup_prefix or "backups"))
 
 
 def open_cache(settings: Settings, metrics: StorageMetrics | None = None) -> Cache:
@@ -141,13 +160,18 @@ def open_cache(settings: Settings, metrics: StorageMetrics | None = None) -> Cac
 
 
 async def open_backends(
-    settings: Settings, *, metrics: StorageMetrics | None = None, migrate: bool = True
+    settings: Settings, *, metrics: StorageMetrics | None = None, migrate: bool | None = None
 ) -> Backends:
+    """Every backend of a registry process. The schema is migrated first when ``migrate``
+    (default: ``settings.migrate_on_start``); otherwise a schema older than this code is
+    refused (``SchemaOutdated``: run ``spoke migrate``)."""
     database = open_database(settings, metrics)
     metadata = SqlMetadataStore(database)  # closes the database when closed
     try:
-        if migrate:
+        if settings.migrate_on_start if migrate is None else migrate:
             await metadata.migrate()
+        else:
+            await database.check_schema()
         return Backends(
             metadata=metadata,
             blobs=open_blobs(settings, metrics),

@@ -49,12 +49,16 @@ class ObjectBlobStore:
         prefix: str = "",
         timeout: float = 60.0,
         connect_timeout: float = 5.0,
+        sse: str | None = None,
+        sse_kms_key_id: str | None = None,
         metrics: BlobMetrics | None = None,
     ) -> ObjectBlobStore:
         """A bucket on any S3-compatible endpoint, addressed path-style
         (``endpoint/bucket/key``), as non-AWS servers expect. ``timeout`` bounds one
         request, body included: a server that accepts connections but never answers
-        (paused, partitioned) costs that long, not forever."""
+        (paused, partitioned) costs that long, not forever. ``sse`` (``AES256``,
+        ``aws:kms``) asks the server to encrypt every object written, with the KMS key
+        ``sse_kms_key_id`` when given."""
         config: dict[str, str | bool] = {
             "endpoint": endpoint,
             "region": region,
@@ -62,6 +66,10 @@ class ObjectBlobStore:
         }
         if access_key and secret_key:
             config |= {"access_key_id": access_key, "secret_access_key": secret_key}
+        if sse:
+            config["server_side_encryption"] = sse
+        if sse_kms_key_id:
+            config["sse_kms_key_id"] = sse_kms_key_id
         store = S3Store(
             bucket,
             prefix=prefix or None,

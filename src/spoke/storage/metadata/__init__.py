@@ -24,6 +24,11 @@ class MetadataUnavailable(Unavailable):
     code = "metadata_unavailable"
 
 
+class SchemaOutdated(MetadataUnavailable):
+    """The database's tables are older than this code: ``spoke migrate`` has not run
+    (start-up with migrations off refuses to serve on them)."""
+
+
 class DatabaseDump(Protocol):
     """Whole-database dumps, for backups: ``dumps.PostgresDumps`` (``pg_dump``, ``psql``)
     and ``dumps.SqliteDumps``, chosen by ``storage.factory.open_dumps``."""

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 
 from spoke.domain.errors import ModuleNotFound, VersionNotFound
-from spoke.storage.metadata import MetadataUnavailable, migrations
+from spoke.storage.metadata import MetadataUnavailable, SchemaOutdated, migrations
 from spoke.storage.sql.consistency import note_write, wrote_in_this_scope
 from spoke.storage.sql.engines import describe, postgres_engine, sqlite_engine
 from spoke.storage.sql.errors import UNREACHABLE, driver_errors
@@ -186,6 +186,20 @@ class Database:
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                 )
             await conn.run_sync(migrations.upgrade)
+
+    async def check_schema(self) -> None:
+        """Raise ``SchemaOutdated`` when the tables are older than this code (a newer
+        schema is fine: migrations expand before they contract)."""
+        async with self.connect() as conn:
+            found = await conn.run_sync(migrations.state)
+        if found.behind:
+            raise SchemaOutdated(
+                f"the database schema is at revision {found.current or '(none)'}, this "
+                f"Spoke needs {found.head}: run `spoke migrate` first (migrations at "
+                "start-up are off)"
+            )
+        if not found.known:
+            log.info("schema newer than this Spoke", revision=found.current, head=found.head)
 
     async def ping(self) -> None:
         async with self.connect() as conn:
