@@ -26,8 +26,10 @@ def admin_create_key(
     from spoke.auth.keys import KeyService
     from spoke.storage.factory import open_keys
 
+    settings = Settings.from_environment()
+
     async def run() -> dict[str, Any]:
-        async with open_keys(Settings.from_environment()) as keys:  # migrated first: a new registry's key
+        async with open_keys(settings) as keys:  # migrated first: a new registry's key
             created = await KeyService(keys).create(
                 name, grant, created_by="spoke admin create-key", expires_in_days=expires_in_days
             )

@@ -17,9 +17,17 @@ _SCHEMES = {
     "unix": "async+redis+unix",
     "redis+sentinel": "async+redis+sentinel",
     "redis+cluster": "async+redis+cluster",
+    # TLS: `limits` has no such schemes; the TLS options go to redis-py instead.
+    "rediss+sentinel": "async+redis+sentinel",
+    "rediss+cluster": "async+redis+cluster",
 }
 # ``limits`` wants a port on every host of a multi-host URL; ours default them.
-_DEFAULT_PORTS = {"redis+sentinel": 26379, "redis+cluster": 6379}
+_DEFAULT_PORTS = {
+    "redis+sentinel": 26379,
+    "redis+cluster": 6379,
+    "rediss+sentinel": 26379,
+    "rediss+cluster": 6379,
+}
 
 
 def _with_ports(netloc: str, port: int) -> str:
@@ -46,8 +54,11 @@ def storage_uri(redis_url: str | None) -> str:
     return f"{_SCHEMES[scheme]}://{rest}"
 
 
-def open_storage(redis_url: str | None, *, timeout: float, key_prefix: str) -> Storage:
+def open_storage(
+    redis_url: str | None, *, timeout: float, key_prefix: str, ca_file: str | None = None
+) -> Storage:
     """A storage for ``redis_url`` (memory without one). Nothing connects until first use.
+    TLS as ``storage.cache.redis.connect`` speaks it (``ca_file`` to verify with).
 
     Every Redis call is bounded by ``timeout`` (connect and read) and never retried by the
     client: a slow or dead Redis must cost a request at most one short wait before the
@@ -56,10 +67,20 @@ def open_storage(redis_url: str | None, *, timeout: float, key_prefix: str) -> S
     uri = storage_uri(redis_url)
     if uri.startswith("async+memory"):
         return MemoryStorage()
+    assert redis_url is not None
+    # TLS as the cache's client speaks it: ssl from the scheme (`limits` knows rediss://
+    # only, so the others say it here), certificates verified against ca_file if given.
+    tls: dict[str, Any] = {"ssl_ca_certs": ca_file} if ca_file else {}
+    scheme = redis_url.partition("://")[0]
+    if scheme.startswith("rediss+"):
+        tls["ssl"] = True
+    elif scheme != "rediss":
+        tls = {}
     bounded: dict[str, Any] = {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
         "retry": Retry(NoBackoff(), 0),
+        **tls,
     }
     options: dict[str, Any] = {
         **bounded,

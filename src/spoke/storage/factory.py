@@ -155,6 +155,7 @@ def open_cache(settings: Settings, metrics: StorageMetrics | None = None) -> Cac
             timeout=settings.redis_timeout,
             metrics=cache_metrics,
             channel=f"{settings.cache_prefix}:invalidate",
+            ca_file=str(settings.redis_ca_file) if settings.redis_ca_file else None,
         )
     return MemoryCache(max_entries=settings.cache_max_entries, metrics=cache_metrics, tier="memory")
 

@@ -35,11 +35,24 @@ def _hosts(netloc: str) -> list[tuple[str, int]]:
     return hosts
 
 
-def connect(url: str, *, timeout: float, max_connections: int = 64) -> tuple[Any, list[Any]]:
+def tls_options(scheme: str, ca_file: str | None) -> dict[str, Any]:
+    """redis-py's keyword arguments for TLS when ``scheme`` asks for it (``rediss``,
+    ``rediss+sentinel``, ``rediss+cluster``): certificates verified, against ``ca_file``
+    when given (else the system's CAs); ``{}`` for a clear-text scheme."""
+    if not scheme.startswith("rediss"):
+        return {}
+    return {"ssl": True, **({"ssl_ca_certs": ca_file} if ca_file else {})}
+
+
+def connect(
+    url: str, *, timeout: float, max_connections: int = 64, ca_file: str | None = None
+) -> tuple[Any, list[Any]]:
     """A redis-py asyncio client for ``redis://``, ``rediss://``,
     ``redis+sentinel://[password@]host:port,host:port/master`` or
     ``redis+cluster://host:port,host:port``, and the other clients it uses (Sentinels),
-    which must be closed with it."""
+    which must be closed with it. ``rediss+sentinel://`` and ``rediss+cluster://`` speak
+    TLS to every server (Sentinels, master, replicas, cluster nodes); ``ca_file``
+    verifies their certificates."""
     options: dict[str, Any] = {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
@@ -48,21 +61,24 @@ def connect(url: str, *, timeout: float, max_connections: int = 64) -> tuple[Any
     }
     parts = urlsplit(url)
     password = unquote(parts.password) if parts.password else None
+    tls = tls_options(parts.scheme, ca_file)
     if parts.scheme in ("redis", "rediss", "unix"):
-        return Redis.from_url(url, **options), []
-    if parts.scheme == "redis+sentinel":
+        # from_url takes TLS from the scheme; the CA file is ours to add.
+        tls.pop("ssl", None)
+        return Redis.from_url(url, **options, **tls), []
+    if parts.scheme in ("redis+sentinel", "rediss+sentinel"):
         master = parts.path.strip("/")
         if not master:
-            raise ValueError("a redis+sentinel:// URL ends with /MASTER-NAME")
+            raise ValueError(f"a {parts.scheme}:// URL ends with /MASTER-NAME")
         sentinel = Sentinel(  # type: ignore[no-untyped-call]
             _hosts(parts.netloc),
-            sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+            sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout, **tls},
         )
-        client = sentinel.master_for(master, password=password, **options)
+        client = sentinel.master_for(master, password=password, **options, **tls)
         return client, list(sentinel.sentinels)
-    if parts.scheme == "redis+cluster":
+    if parts.scheme in ("redis+cluster", "rediss+cluster"):
         nodes = [ClusterNode(host, port) for host, port in _hosts(parts.netloc)]
-        return RedisCluster(startup_nodes=nodes, password=password, **options), []
+        return RedisCluster(startup_nodes=nodes, password=password, **options, **tls), []
     raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
 
 
@@ -99,8 +115,9 @@ class RedisCache:
         timeout: float = 0.25,
         metrics: CacheMetrics | None = None,
         channel: str = "spoke:invalidate",
+        ca_file: str | None = None,
     ) -> RedisCache:
-        client, helpers = connect(url, timeout=timeout)
+        client, helpers = connect(url, timeout=timeout, ca_file=ca_file)
         return cls(client, metrics=metrics, helpers=helpers, channel=channel)
 
     def _circuit_changed(self, is_open: bool) -> None:
