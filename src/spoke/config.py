@@ -61,7 +61,7 @@ OTHER_VARIABLES = frozenset(
 )
 # What Kubernetes injects for a Service named spoke (or spoke-anything) when the pod spec
 # leaves enableServiceLinks on: SPOKE_SERVICE_HOST, SPOKE_PORT_8080_TCP_ADDR, ...
-_SERVICE_LINK = re.compile(r"_SERVICE_(HOST|PORT)|_PORT_\d+_(TCP|UDP|SCTP)")
+SERVICE_LINK = re.compile(r"_SERVICE_(HOST|PORT)|_PORT_\d+_(TCP|UDP|SCTP)")
 # sslmode values under which asyncpg never talks to PostgreSQL in clear text.
 TLS_SSLMODES = ("require", "verify-ca", "verify-full")
 
@@ -78,7 +78,7 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
             continue
         close = difflib.get_close_matches(name, sorted(known), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        if _SERVICE_LINK.search(name) or environ[variable].startswith(("tcp://", "udp://")):
+        if SERVICE_LINK.search(name) or environ[variable].startswith(("tcp://", "udp://")):
             hint = " (a Kubernetes service link: set enableServiceLinks: false in the pod spec)"
         problems.append(f"{variable} is not a Spoke setting{hint}")
     return problems
