@@ -249,6 +249,8 @@ tests:
   # Degraded backends: slow requests, replica fallback, compile failures and a backlog.
   - interval: 1m
     input_series:
+      - series: 'up{{{t}}}'
+        values: '1x40'
       - series: 'spoke_http_request_duration_seconds_bucket{{{t},route="/m",le="0.25"}}'
         values: '0+10x40'
       - series: 'spoke_http_request_duration_seconds_bucket{{{t},route="/m",le="1"}}'
