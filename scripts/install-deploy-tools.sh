@@ -22,7 +22,7 @@ if [[ ! -x $TOOLS/bin/kubernetes-validate || ! -x $TOOLS/bin/checkov ]]; then
   "$PYTHON" -m venv "$TOOLS"
   "$TOOLS/bin/pip" install -qq --disable-pip-version-check --upgrade pip
   "$TOOLS/bin/pip" install -qq --disable-pip-version-check \
-    'kubernetes-validate>=1.31' 'checkov>=3.2'
+    'kubernetes-validate>=1.35' 'checkov>=3.2'
 fi
 
 # --------------------------------------------------------------------------- amtool
