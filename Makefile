@@ -30,4 +30,5 @@ lint: install
 test: lint
 	bash scripts/install-codegen-tools.sh
 	bash scripts/install-observability-tools.sh
+	bash scripts/install-deploy-tools.sh
 	$(BIN)/pytest
