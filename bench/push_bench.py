@@ -97,7 +97,7 @@ def module_files(client: int, serial: int, *, deps: bool) -> dict[str, str]:
         + "  Address shipping = 3;\n  google.protobuf.Timestamp created_at = 4;\n}\n",
         f"{base}/order.proto": head
         + f'import "{base}/ids.proto";\nimport "{base}/product.proto";\n'
-        + f'import "{base}/customer.proto";\n{money}\n'
+        + f'import "{base}/customer.proto";\n\n'
         + "enum OrderState {\n  ORDER_STATE_UNSPECIFIED = 0;\n  ORDER_STATE_OPEN = 1;\n"
         + "  ORDER_STATE_PAID = 2;\n  ORDER_STATE_SHIPPED = 3;\n}\n\n"
         + "message OrderLine {\n  Product product = 1;\n  int32 quantity = 2;\n}\n\n"
@@ -250,8 +250,25 @@ def profiling(pid: int | None, out: str | None, seconds: float) -> Iterator[None
     if out is None or pid is None:
         yield
         return
+    # A .txt file gets py-spy's collapsed stacks (for grep), anything else a flame graph.
+    kind = "raw" if out.endswith(".txt") else "flamegraph"
     spy = subprocess.Popen(
-        ["py-spy", "record", "-p", str(pid), "--nonblocking", "-d", str(int(seconds)), "-o", out]
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--nonblocking",
+            "--duration",
+            str(int(seconds)),
+            "--format",
+            kind,
+            "--output",
+            out,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         yield

@@ -102,7 +102,7 @@ class PushService:
         )
         digest = manifest_digest((e.path, e.sha256) for e in entries)
 
-        existing = await self._reader.find(module, version)
+        existing = await self._reader.find(module, version, current=True)
         if existing is not None:
             same = _same_or_conflict(existing, digest, deps)
             if lock is not None:

@@ -76,22 +76,28 @@ class VersionReader:
             raise VersionNotFound(module, version)
         return found
 
-    async def find(self, module: str, version: str) -> ModuleVersion | None:
-        """Like ``get``, but ``None`` when the version is not stored."""
+    async def find(
+        self, module: str, version: str, *, current: bool = False
+    ) -> ModuleVersion | None:
+        """Like ``get``, but ``None`` when the version is not stored. ``current``: a miss
+        in the caches goes to the primary straight away (a push asking whether its version
+        exists yet)."""
         try:
             pinned = await self.resolve(module, version)
         except VersionNotFound:  # `latest` of a module without versions
             return None
-        return await self._pinned(module, pinned)
+        return await self._pinned(module, pinned, current=current)
 
-    async def _pinned(self, module: str, version: str) -> ModuleVersion | None:
+    async def _pinned(
+        self, module: str, version: str, *, current: bool = False
+    ) -> ModuleVersion | None:
         key = f"{self._prefix}:version:{module}:{version}"
         for tier in (self._l1, self._cache):
             if tier is not None and (cached := await tier.get(key)) is not None:
                 if tier is self._cache and self._l1 is not None:
                     await self._l1.set(key, cached, self._ttl)
                 return decode_version(cached)
-        stored = await self._metadata.find_version(module, version)
+        stored = await self._metadata.find_version(module, version, current=current)
         if stored is None:  # not cached: it may be pushed any moment
             return None
         encoded = encode_version(stored)

@@ -82,9 +82,13 @@ class MetadataStore(Protocol):
         """
         ...
 
-    async def find_version(self, module: str, version: str) -> ModuleVersion | None:
+    async def find_version(
+        self, module: str, version: str, *, current: bool = False
+    ) -> ModuleVersion | None:
         """``module@version``, or ``None`` when it is not stored (or deleted, or its module
-        is): the question a push asks of every version it has not seen yet."""
+        is): the question a push asks of every version it has not seen yet. ``current``
+        asks the primary straight away (a push's own version, usually not there yet: a
+        replica's "not there" would be confirmed on the primary anyway)."""
         ...
 
     async def get_version(self, module: str, version: str) -> ModuleVersion:

@@ -32,16 +32,18 @@ class SqlPolicyStore:
         return int(row.id)
 
     async def get(self, module: str) -> dict[str, Any] | None:
+        # One query (every push asks): the module, and its policy if it has one.
+        query = (
+            sa.select(module_policies.c.policy)
+            .select_from(modules)
+            .outerjoin(module_policies, module_policies.c.module_id == modules.c.id)
+            .where(modules.c.name == module, modules.c.deleted_at.is_(None))
+        )
         async with self._db.connect() as conn:
-            module_id = await self._module_id(conn, module)
-            row = (
-                await conn.execute(
-                    sa.select(module_policies.c.policy).where(
-                        module_policies.c.module_id == module_id
-                    )
-                )
-            ).first()
+            row = (await conn.execute(query)).first()
         if row is None:
+            raise ModuleNotFound(module)
+        if row.policy is None:
             return None
         policy: dict[str, Any] = json.loads(row.policy)
         return policy

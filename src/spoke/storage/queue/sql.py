@@ -105,30 +105,55 @@ class SqlCompileQueue:
         version_id = await self._version_id(conn, spec.module, spec.version)
         if version_id is None:
             return False
+        await self._insert_jobs(conn, version_id, [spec], max_attempts=max_attempts, now=now)
+        return True
+
+    async def _insert_jobs(
+        self,
+        conn: AsyncConnection,
+        version_id: int,
+        specs: Sequence[JobSpec],
+        *,
+        max_attempts: int,
+        now: datetime,
+    ) -> None:
+        """One statement for every job of one version (those already queued are kept)."""
+        rows = [
+            {
+                "version_id": version_id,
+                "language": spec.language,
+                "grpc": spec.grpc,
+                "status": JobStatus.PENDING,
+                "attempts": 0,
+                "max_attempts": max_attempts,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for spec in specs
+        ]
         await conn.execute(
             self._insert(compile_jobs)
-            .values(
-                version_id=version_id,
-                language=spec.language,
-                grpc=spec.grpc,
-                status=JobStatus.PENDING,
-                attempts=0,
-                max_attempts=max_attempts,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
-            )
+            .values(rows)
             .on_conflict_do_nothing(index_elements=["version_id", "language", "grpc"])
         )
-        return True
 
     async def enqueue(self, specs: Sequence[JobSpec], *, max_attempts: int) -> None:
         if not specs:
             return
         now = timestamps.now()
+        # A push enqueues every language of one version: its id is looked up once and
+        # the jobs go in as one multi-row INSERT, not a lookup and an insert each.
+        by_version: dict[tuple[str, str], list[JobSpec]] = {}
+        for spec in dict.fromkeys(specs):  # a spec listed twice is one job
+            by_version.setdefault((spec.module, spec.version), []).append(spec)
         async with self._db.begin() as conn:
-            for spec in specs:
-                await self._upsert(conn, spec, max_attempts=max_attempts, now=now)
+            for (module, version), jobs in by_version.items():
+                version_id = await self._version_id(conn, module, version)
+                if version_id is not None:
+                    await self._insert_jobs(
+                        conn, version_id, jobs, max_attempts=max_attempts, now=now
+                    )
             if self._postgres:
                 await conn.execute(sa.text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
         self._wake.set()

@@ -56,8 +56,10 @@ class SqlMetadataStore:
     async def create_version(self, new: NewVersion) -> ModuleVersion:
         return await self._versions.create_version(new)
 
-    async def find_version(self, module: str, version: str) -> ModuleVersion | None:
-        return await self._versions.find_version(module, version)
+    async def find_version(
+        self, module: str, version: str, *, current: bool = False
+    ) -> ModuleVersion | None:
+        return await self._versions.find_version(module, version, current=current)
 
     async def get_version(self, module: str, version: str) -> ModuleVersion:
         return await self._versions.get_version(module, version)

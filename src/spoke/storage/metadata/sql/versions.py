@@ -55,25 +55,25 @@ class SqlVersions:
                         .returning(versions.c.id)
                     )
                 ).scalar_one()
-                if new.files:
-                    await conn.execute(
-                        files.insert(),
-                        [
-                            {
-                                "version_id": version_id,
-                                "path": f.path,
-                                "sha256": f.sha256,
-                                "size": f.size,
-                                "object_key": file_key(new.module, new.version, f.sha256, f.path),
-                            }
-                            for f in new.files
-                        ],
-                    )
-                if dep_ids:
-                    await conn.execute(
-                        dependencies.insert(),
-                        [{"version_id": version_id, "depends_on_id": d} for d in dep_ids],
-                    )
+                await _insert_rows(
+                    conn,
+                    files,
+                    [
+                        {
+                            "version_id": version_id,
+                            "path": f.path,
+                            "sha256": f.sha256,
+                            "size": f.size,
+                            "object_key": file_key(new.module, new.version, f.sha256, f.path),
+                        }
+                        for f in new.files
+                    ],
+                )
+                await _insert_rows(
+                    conn,
+                    dependencies,
+                    [{"version_id": version_id, "depends_on_id": d} for d in dep_ids],
+                )
         except IntegrityError as exc:
             # Another push stored this version first (the unique key held); report what won.
             existing = await self.find_version(new.module, new.version)
@@ -98,8 +98,15 @@ class SqlVersions:
             source=new.source,
         )
 
-    async def find_version(self, module: str, version: str) -> ModuleVersion | None:
-        return await self._db.read(lambda conn: _version(conn, module, version))
+    async def find_version(
+        self, module: str, version: str, *, current: bool = False
+    ) -> ModuleVersion | None:
+        async def run(conn: AsyncConnection) -> ModuleVersion | None:
+            return await _version(conn, module, version)
+
+        if current:
+            return await self._db.read_current(run, module=module, version=version)
+        return await self._db.read(run)
 
     async def get_version(self, module: str, version: str) -> ModuleVersion:
         found = await self.find_version(module, version)
@@ -245,19 +252,33 @@ class SqlVersions:
         return row is not None and row.deleted_at is not None
 
 
+#: Rows per multi-row INSERT: 5 columns each stay far below SQLite's 32,766 bound
+#: parameters (and PostgreSQL's 65,535) whatever SPOKE_MAX_FILES allows.
+INSERT_CHUNK = 1000
+
+
+async def _insert_rows(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, object]]
+) -> None:
+    """``rows`` as multi-row INSERTs of up to ``INSERT_CHUNK`` rows: a version's files in
+    one statement (an executemany runs one statement a row on the server)."""
+    for start in range(0, len(rows), INSERT_CHUNK):
+        await conn.execute(table.insert().values(list(rows[start : start + INSERT_CHUNK])))
+
+
 async def _ensure_module(conn: AsyncConnection, name: str, description: str) -> int:
-    now = timestamps.now()
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(modules)
-    await conn.execute(
-        insert.values(
-            name=name, description=description, created_at=now, updated_at=now
-        ).on_conflict_do_nothing(index_elements=["name"])
-    )
-    row = (
+    find = sa.select(modules.c.id, modules.c.deleted_at).where(modules.c.name == name)
+    # Most pushes are to a module that exists: one SELECT; the first push creates it.
+    row = (await conn.execute(find)).first()
+    if row is None:
+        now = timestamps.now()
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         await conn.execute(
-            sa.select(modules.c.id, modules.c.deleted_at).where(modules.c.name == name)
+            dialect.insert(modules)
+            .values(name=name, description=description, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["name"])  # a concurrent first push
         )
-    ).one()
+        row = (await conn.execute(find)).one()
     if row.deleted_at is not None:
         raise Deleted(
             f"module {name!r} was deleted: restore it to push to it",
