@@ -16,7 +16,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.sentinel import Sentinel
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from spoke.domain.errors import Unavailable
 from spoke.resilience import CircuitBreaker
@@ -24,7 +24,9 @@ from spoke.storage.cache import Handler
 from spoke.telemetry.metrics import CacheMetrics
 
 log = structlog.get_logger(__name__)
-_FAILURES = (RedisError, OSError, TimeoutError)
+# RedisClusterException is no RedisError: a cluster no node of which answers (or
+# verifies) raises it on first use.
+_FAILURES = (RedisError, RedisClusterException, OSError, TimeoutError)
 
 
 def _hosts(netloc: str) -> list[tuple[str, int]]:
