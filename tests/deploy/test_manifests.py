@@ -20,6 +20,7 @@ from spoke.config import Settings, unknown_variables
 from tests.deploy.manifests import (
     KUBERNETES,
     OVERLAYS,
+    ROOT,
     Manifest,
     config_data,
     find,
@@ -585,3 +586,37 @@ def test_custom_resources_are_well_formed() -> None:
     assert names == {spec["target"]["name"]} == {"spoke-secrets"}
     for entry in spec["data"]:
         assert set(entry) == {"secretKey", "remoteRef"} and entry["remoteRef"]["key"]
+
+
+# --------------------------------------------------------------------------- rollout order
+
+# docs/deployment.md, "Rolling out": first everything this selector picks (the migration
+# Job and what it needs), then the whole overlay.
+FIRST_PHASE = "app.kubernetes.io/component notin (api,sprocket)"
+
+
+def test_the_first_rollout_phase_holds_the_migration_and_what_it_needs(
+    overlay: str, manifests: list[Manifest]
+) -> None:
+    assert f"kubectl apply -l '{FIRST_PHASE}'" in (ROOT / "docs" / "deployment.md").read_text()
+
+    def first(m: Manifest) -> bool:
+        return m["metadata"].get("labels", {}).get("app.kubernetes.io/component") not in {
+            "api",
+            "sprocket",
+        }
+
+    job = one(manifests, "Job", "spoke-migrate")
+    assert first(job)
+    assert not first(one(manifests, "Deployment", "spoke-api"))
+    assert not first(one(manifests, "Deployment", "spoke-sprocket"))
+    # The Job's pods find their ConfigMap, Secret, account and egress already applied.
+    needed = [m for m in manifests if m["kind"] in {"ConfigMap", "ServiceAccount", "Namespace"}]
+    needed += find(manifests, "ExternalSecret")
+    needed += [
+        p
+        for p in find(manifests, "NetworkPolicy")
+        if "egress" in p["spec"] and selects(p["spec"]["podSelector"], pod_labels(job))
+    ]
+    assert len(needed) >= 5
+    assert all(first(m) for m in needed), [m["metadata"]["name"] for m in needed if not first(m)]
