@@ -159,7 +159,13 @@ async def test_disabled_rate_limits_add_nothing(make_client: MakeClient) -> None
 
 
 async def test_two_instances_on_one_redis_share_one_budget(stack: Stack, tmp_path: Path) -> None:
-    settings: Settings = await isolated_settings(stack, tmp_path, rate_limit_read="4/minute")
+    """Each instance admits at most its share (here 1) of the budget between two syncs
+    without asking Redis (``spoke.ratelimit.limiter``): a client alternating between two
+    instances gets the budget, at most one request more, then 429 from both."""
+    limit = 6
+    settings: Settings = await isolated_settings(
+        stack, tmp_path, rate_limit_read=f"{limit}/minute"
+    )
     async with AsyncExitStack() as exits:
         clients = []
         for _ in range(2):
@@ -170,12 +176,10 @@ async def test_two_instances_on_one_redis_share_one_budget(stack: Stack, tmp_pat
             )
             clients.append(await exits.enter_async_context(client))
         a, b = clients
-        remaining = []
-        for client in (a, b, a, b):
-            response = await client.get("/modules")
-            assert response.status_code == 200
-            remaining.append(response.headers["RateLimit-Remaining"])
-        assert remaining == ["3", "2", "1", "0"]
+        statuses = [(await client.get("/modules")).status_code for client in (a, b) * limit]
+        admitted = statuses.count(200)
+        assert limit <= admitted <= limit + 1, statuses
+        assert statuses[admitted:] == [429] * (len(statuses) - admitted)  # never admitted again
         assert_error(await a.get("/modules"), 429, "rate_limited")
         assert_error(await b.get("/modules"), 429, "rate_limited")
 

@@ -176,10 +176,17 @@ class FlakyStorage(MemoryStorage):
         self.error = error
         self.down = False
 
-    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+    async def acquire_sliding_window_entry(
+        self, key: str, limit: int, expiry: int, amount: int = 1
+    ) -> bool:
         if self.down:
             raise self.error
-        return await super().acquire_entry(key, limit, expiry, amount)
+        return await super().acquire_sliding_window_entry(key, limit, expiry, amount)
+
+    async def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
+        if self.down:
+            raise self.error
+        return await super().get_sliding_window(key, expiry)
 
 
 @pytest.mark.parametrize(
@@ -247,7 +254,9 @@ async def test_open_storage_builds_without_connecting(url: str | None, kind: str
 class HangingStorage(MemoryStorage):
     """A shared storage that never answers (a Redis behind a dropped network)."""
 
-    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+    async def acquire_sliding_window_entry(
+        self, key: str, limit: int, expiry: int, amount: int = 1
+    ) -> bool:
         await asyncio.sleep(30)
         return True
 

@@ -55,7 +55,6 @@ class Access:
             await self.authorize(principal, Permission.READ, module)
         except SpokeError:
             return None
-        structlog.contextvars.bind_contextvars(principal=principal.subject)
         return principal
 
     def scope(self, principal: Principal) -> ReadScope:

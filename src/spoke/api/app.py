@@ -8,12 +8,14 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from spoke import __version__
@@ -35,6 +37,7 @@ from spoke.auth.keys import KEYS_CHANGED
 from spoke.config import Settings
 from spoke.ops.health import Health
 from spoke.ratelimit import RateLimiter
+from spoke.ratelimit.lockout import Lockout
 from spoke.runtime import (
     build_authenticator,
     build_keys,
@@ -44,6 +47,7 @@ from spoke.runtime import (
     embedded_worker,
 )
 from spoke.storage.factory import Backends, open_backends
+from spoke.telemetry.access_log import AccessLog
 from spoke.telemetry.metrics import (
     BuildInfo,
     HttpMetrics,
@@ -51,9 +55,38 @@ from spoke.telemetry.metrics import (
     StorageMetrics,
     new_registry,
 )
-from spoke.telemetry.tracing import instrument_app
+from spoke.telemetry.tracing import instrument_app, tracing_enabled
 
 log = structlog.get_logger(__name__)
+
+
+class SpokeApp(FastAPI):
+    """FastAPI behind a front door: repeated reads are answered by ``HotReads`` before
+    FastAPI's own middleware and routing see them (see ``enter_through``)."""
+
+    _entry: ASGIApp | None = None
+    _hot_reads: HotReads | None = None
+
+    def enter_through(self, hot_reads: HotReads, trusted_proxies: list[str]) -> None:
+        self._hot_reads = hot_reads
+        entry: ASGIApp = self._dispatch
+        if trusted_proxies:
+            # uvicorn types its middleware for its own ASGI types; both are ASGI apps.
+            proxied = ProxyHeadersMiddleware(cast(Any, entry), trusted_hosts=trusted_proxies)
+            entry = cast(ASGIApp, proxied)
+        self._entry = entry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await (self._entry or super().__call__)(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and self._hot_reads is not None
+            and await self._hot_reads.answer(scope, send)
+        ):
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -62,7 +95,7 @@ def create_app(
     backends: Backends | None = None,
     health: Health | None = None,
     registry: CollectorRegistry | None = None,
-) -> FastAPI:
+) -> SpokeApp:
     """The API app. ``backends`` passed in are the caller's to open and close (their schema
     migrated); without them the lifespan opens them from ``settings``, and closes them."""
     health = health or Health()
@@ -95,7 +128,7 @@ def create_app(
                 storage_metrics=storage_metrics,
             )
             app.state.services = services
-            app.state.access = Access(authenticator, services.visibility)
+            app.state.access = hot_reads.access = Access(authenticator, services.visibility)
             app.state.audit = active.audit
             app.state.page_tokens = PageTokens(await active.metadata.shared_secret(SECRET_NAME))
             await check_authentication(settings, authenticator, services.keys)
@@ -134,6 +167,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await listener
         finally:
+            hot_reads.access = None
+            access_log.flush()
             health.stopping = True
             health.clear_checks()
             if owned is not None:
@@ -144,15 +179,24 @@ def create_app(
     # Precomputed answers to immutable reads; with auth on, each hit is authorized first.
     response_cache = ResponseCache(settings.response_cache_bytes)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
-    proxies = settings.trusted_proxy_list
-    # The middleware as a request meets it, outermost first (None: left out by settings);
-    # FastAPI's routing comes after the last.
+    http_metrics = HttpMetrics(registry)
+    access_log = AccessLog.from_logging()
+    lockout = Lockout(limiter) if limiter is not None else None
+    authorize = settings.auth_mode != "none"
+    hot_reads = HotReads(
+        response_cache,
+        metrics=http_metrics,
+        access_log=access_log,
+        limiter=limiter,
+        lockout=lockout,
+        authorize=authorize,
+        cors=bool(origins),
+        tracing=tracing_enabled(),
+    )
+    # The middleware as a request meets it, outermost first (None: left out by settings),
+    # once the front door (``HotReads``) has declined it; FastAPI's routing comes after.
     stack = [
-        # Here rather than in the server's config, so that every server (and the tests'
-        # ASGI transport) resolves the client address alike; `spoke serve` turns uvicorn's
-        # own off. The client is the last address in X-Forwarded-For not of a trusted proxy.
-        Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies) if proxies else None,
-        Middleware(RequestContext),
+        Middleware(RequestContext, access_log=access_log),
         Middleware(
             CORSMiddleware,
             allow_origins=origins,
@@ -162,21 +206,25 @@ def create_app(
         if origins
         else None,
         Middleware(SecurityHeaders),
-        Middleware(MetricsMiddleware, metrics=HttpMetrics(registry)),
-        Middleware(RateLimit, limiter=limiter, credentials=settings.auth_mode != "none")
+        Middleware(MetricsMiddleware, metrics=http_metrics),
+        Middleware(RateLimit, limiter=limiter, credentials=authorize, lockout=lockout)
         if limiter is not None
         else None,
         Middleware(RequestGuard, max_body=settings.max_request_size),
-        Middleware(HotReads, cache=response_cache, authorize=settings.auth_mode != "none"),
         Middleware(AuditTrail),
     ]
-    app = FastAPI(
+    app = SpokeApp(
         title="Spoke",
         version=__version__,
         description="A self-hostable Protobuf schema registry.",
         lifespan=lifespan,
         middleware=[layer for layer in stack if layer is not None],
     )
+    # The client address behind SPOKE_TRUSTED_PROXIES is resolved before anything else, here
+    # rather than in the server's config, so that every server (and the tests' ASGI
+    # transport) resolves it alike; `spoke serve` turns uvicorn's own off. The client is the
+    # last address in X-Forwarded-For not of a trusted proxy.
+    app.enter_through(hot_reads, settings.trusted_proxy_list)
     errors.install(app)
     app.state.response_cache = response_cache
     app.include_router(modules.router)

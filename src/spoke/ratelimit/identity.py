@@ -54,7 +54,12 @@ def identity(scope: Scope, *, credentials: bool = True) -> str:
     and spacings cannot buy fresh budgets), and so does every request when
     ``credentials`` is False (auth mode ``none``, where a credential means nothing).
     """
-    header = authorization(scope) if credentials else None
+    return identity_of(authorization(scope) if credentials else None, scope)
+
+
+def identity_of(header: bytes | None, scope: Scope) -> str:
+    """``identity`` for a request whose ``Authorization`` header (None: none, or not
+    counted) was read already."""
     if header is not None and bearer_token(header) is not None:
         return credential(header)
     return client_address(scope)

@@ -19,6 +19,10 @@ one client retrying a bad token only locks itself out (its refused requests reac
 authenticator, so they add no failures). What rule 2 cannot tell from a made-up token is a
 credential never seen to verify (a new key, a refreshed JWT): from an address over its
 limit it waits, like a made-up one, until the address's window drains.
+
+An address seen with no failures is remembered as clean for ``CLEAN_FOR`` seconds (unless
+this instance counts a failure for it), so the credentialed requests of a healthy client
+cost no limiter call: failures counted on another instance lock it out here that much later.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from spoke.ratelimit.limiter import AUTHENTICATED_FOR, RateLimiter
+
+CLEAN_FOR = 1.0
 
 
 def pair(address: str, credential: str) -> str:
@@ -51,12 +57,26 @@ class Lockout:
         self._recorded: OrderedDict[str, float] = OrderedDict()
         self._remembered = remembered
         self._lifetime = float(AUTHENTICATED_FOR.get_expiry())
+        # Addresses seen with an empty failure window, and when.
+        self._clean: OrderedDict[str, float] = OrderedDict()
+
+    def clean(self, address: str) -> bool:
+        """Whether ``address`` was seen with no failures in the last ``CLEAN_FOR`` seconds:
+        ``refusal`` would then refuse nothing, and costs nothing."""
+        seen = self._clean.get(address)
+        return seen is not None and self._clock() - seen < CLEAN_FOR
 
     async def refusal(self, address: str, credential: str) -> int | None:
         """Seconds to wait when the request must be refused (rules 1 and 2), else None.
-        One limiter call while the address has no failures in its window."""
+        No limiter call while the address is known clean, one while it has no failures."""
+        if self.clean(address):
+            return None
         failures, reset = await self.limiter.used("auth_failure", address)
         if failures == 0:
+            self._clean[address] = self._clock()
+            self._clean.move_to_end(address)
+            while len(self._clean) > self._remembered:
+                self._clean.popitem(last=False)
             return None
         # A pair's failure is also its address's, in a window of the same length: the pair
         # cannot be over its limit while its address has fewer failures than that limit.
@@ -84,6 +104,7 @@ class Lockout:
         return await self.limiter.exhausted("authenticated", credential)
 
     async def failed(self, address: str, credential: str) -> None:
+        self._clean.pop(address, None)
         await self.limiter.count("auth_failure", address)
         await self.limiter.count("auth_failure_pair", pair(address, credential))
 

@@ -209,6 +209,19 @@ class HttpMetrics:
         self.in_flight = Gauge(
             "spoke_http_requests_in_flight", "HTTP requests being served.", registry=registry
         )
+        # Label lookups cost more than the increments: keep each series' children.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one answered request of ``route`` (the template, not the path)."""
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            labels = (method, route, str(status))
+            series = (self.requests.labels(*labels), self.latency.labels(*labels))
+            self._series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 class HealthMetrics:

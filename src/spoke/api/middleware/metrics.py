@@ -10,6 +10,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from spoke.telemetry.metrics import HttpMetrics
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's template: one series per endpoint, not per file."""
+    return getattr(scope.get("route"), "path", "unmatched")
+
+
 class MetricsMiddleware:
     """Records every HTTP request of the wrapped app into ``HttpMetrics``."""
 
@@ -35,8 +40,6 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_status)
         finally:
             self.metrics.in_flight.dec()
-            # The route template, not the path: one series per endpoint, not per file.
-            route = getattr(scope.get("route"), "path", "unmatched")
-            labels = (scope["method"], route, str(status))
-            self.metrics.requests.labels(*labels).inc()
-            self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
+            self.metrics.observe(
+                scope["method"], route_template(scope), status, time.perf_counter() - started
+            )

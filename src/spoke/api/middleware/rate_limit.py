@@ -1,9 +1,9 @@
 """``RateLimit``: the ASGI middleware that counts every API request against its limit
 (``spoke.ratelimit`` decides; this answers over HTTP).
 
-Pure ASGI, before the input guards and the router, so a refused request costs one or two
-limiter calls and nothing else (no lookup of the credential: see
-``spoke.ratelimit.identity``). Allowed
+Pure ASGI, before the input guards and the router, so a refused request costs a limiter
+decision and nothing else (no lookup of the credential: see ``spoke.ratelimit.identity``);
+most decisions need no I/O (``RateLimiter.admit``). Allowed
 responses carry ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
 (seconds); refusals are 429 in the one JSON error shape with ``Retry-After`` too.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spoke.api.errors import error_response
-from spoke.ratelimit.identity import authorization, client_address, credential, identity
+from spoke.ratelimit.identity import authorization, client_address, credential, identity_of
 from spoke.ratelimit.limiter import RateLimiter
 from spoke.ratelimit.lockout import Lockout
 from spoke.ratelimit.routes import route_class
@@ -23,11 +23,18 @@ class RateLimit:
     """``credentials``: whether ``Authorization`` headers mean anything (False in auth mode
     ``none``: every request then counts against its client address)."""
 
-    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, credentials: bool = True) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limiter: RateLimiter,
+        credentials: bool = True,
+        lockout: Lockout | None = None,
+    ) -> None:
         self.app = app
         self.limiter = limiter
         self.credentials = credentials
-        self.lockout = Lockout(limiter)
+        self.lockout = lockout or Lockout(limiter)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,10 +53,11 @@ class RateLimit:
             )
             await response(scope, receive, send)
             return
-        who = identity(scope, credentials=self.credentials)
-        decision = await self.limiter.hit(route_class(scope["method"], scope["path"]), who)
-        headers = decision.headers()
+        who = identity_of(header, scope)
+        counted = route_class(scope["method"], scope["path"])
+        decision = self.limiter.admit(counted, who) or await self.limiter.hit(counted, who)
         if not decision.allowed:
+            headers = decision.headers()
             limit = str(decision.limit)
             response = error_response(
                 429,
@@ -61,7 +69,7 @@ class RateLimit:
             )
             await response(scope, receive, send)
             return
-        extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        extra = decision.encoded_headers()
 
         status = 0
 
