@@ -51,7 +51,9 @@ def test_an_unknown_setting_stops_every_server_command(tmp_path: Path) -> None:
 
 def test_client_commands_ignore_server_settings(tmp_path: Path) -> None:
     # A client reads SPOKE_REGISTRY and SPOKE_TOKEN; a stray server variable is no error.
-    done = spoke(tmp_path, "show", "acme.a", SPOKE_REGISTRY="http://127.0.0.1:9", SPOKE_X="1")
+    done = spoke(
+        tmp_path, "show", "acme.a", SPOKE_REGISTRY="http://127.0.0.1:9", SPOKE_POSTGRES_ULR="1"
+    )
     assert done.returncode == 1 and "not a Spoke setting" not in printed(done)
 
 
