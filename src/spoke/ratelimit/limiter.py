@@ -165,7 +165,10 @@ class RateLimiter:
         if settings.redis_url:
             prefix = f"{settings.cache_prefix}:ratelimit"
             shared = open_storage(
-                settings.redis_url, timeout=settings.redis_timeout, key_prefix=prefix
+                settings.redis_url,
+                timeout=settings.redis_timeout,
+                key_prefix=prefix,
+                ca_file=str(settings.redis_ca_file) if settings.redis_ca_file else None,
             )
         return cls(
             limits_from_settings(settings),
