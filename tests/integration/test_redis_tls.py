@@ -16,12 +16,16 @@ from pathlib import Path
 import pytest
 import redis
 
+from spoke.config import Settings
 from spoke.devstack.packages import ensure_debian_packages
 from spoke.devstack.ports import free_port, free_port_pair
 from spoke.devstack.process import wait_until
 from spoke.domain.errors import Unavailable
+from spoke.ratelimit import RateLimiter
 from spoke.ratelimit.storage import close_storage, open_storage
 from spoke.storage.cache.redis import RedisCache
+from spoke.storage.factory import open_cache
+from spoke.telemetry.metrics import RateLimitMetrics
 from tests.certificates import HOST, make_certificates
 
 MASTER = "spoke"
@@ -181,3 +185,26 @@ async def test_clear_text_urls_do_not_reach_tls_servers(tls_redis: TlsRedis) -> 
     ):
         with pytest.raises(Unavailable):
             await _round_trip(url, tls_redis.ca, wait=0.5)
+
+
+@pytest.mark.parametrize("kind", ["standalone", "sentinel", "cluster"])
+async def test_settings_reach_the_cache_and_the_limiter(tls_redis: TlsRedis, kind: str) -> None:
+    """What `spoke serve` builds from SPOKE_REDIS_URL and SPOKE_REDIS_CA_FILE: both
+    clients share through Redis (the limiter does not fall back to counting alone)."""
+    settings = Settings(
+        redis_url=urls(tls_redis)[kind],
+        redis_ca_file=tls_redis.ca,
+        redis_timeout=2.0,
+        cache_prefix=f"settings-{kind}",
+    )
+    cache = open_cache(settings)
+    try:
+        await cache.ping()
+    finally:
+        await cache.close()
+    limiter = RateLimiter.from_settings(settings, metrics=RateLimitMetrics(None))
+    try:
+        await limiter.hit("read", "someone")
+        assert not limiter.per_instance
+    finally:
+        await limiter.close()
