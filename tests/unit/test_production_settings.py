@@ -18,6 +18,7 @@ from spoke.config import (
 )
 from spoke.ratelimit.storage import open_storage, storage_uri
 from spoke.storage.cache.redis import tls_options
+from spoke.storage.metadata.dumps import without_password
 
 ROOT = Path(__file__).resolve().parents[2]
 # The misspelling the docs and the CLI tests show being refused, on purpose.
@@ -189,3 +190,22 @@ def test_rate_limit_storage_speaks_tls_through_sentinel() -> None:
     assert sentinel.connection_kwargs["ssl"] is True
     assert sentinel.connection_kwargs["ssl_ca_certs"] == "/ca.pem"
     assert sentinel.sentinel_kwargs["ssl"] is True
+
+
+@pytest.mark.parametrize(
+    ("url", "bare", "password"),
+    [
+        (
+            f"postgresql://spoke:{PASSWORD}@db1:5432,db2:5432/spoke?sslmode=require",
+            "postgresql://spoke@db1:5432,db2:5432/spoke?sslmode=require",
+            PASSWORD,
+        ),
+        ("postgresql://spoke:p%40ss%3Aw@db/spoke", "postgresql://spoke@db/spoke", "p@ss:w"),
+        ("postgresql://spoke@db/spoke", "postgresql://spoke@db/spoke", None),
+        ("postgresql://db/spoke", "postgresql://db/spoke", None),
+    ],
+)
+def test_backup_tools_get_the_password_apart_from_their_command_line(
+    url: str, bare: str, password: str | None
+) -> None:
+    assert without_password(url) == (bare, password)

@@ -5,10 +5,12 @@ open_dumps`` picks one): ``PostgresDumps`` (``pg_dump`` / ``psql``) and ``Sqlite
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,7 +30,11 @@ class PostgresDumps:
 
     def __init__(self, database: Database, url: str) -> None:
         self._db = database
-        self._url = url.replace("postgresql+asyncpg://", "postgresql://", 1)  # libpq's
+        libpq = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        # The tools get the password in their environment: a command line is visible to
+        # every user of the machine (ps, /proc).
+        self._url, password = without_password(libpq)
+        self._env = {**os.environ, "PGPASSWORD": password} if password is not None else None
 
     async def dump(self) -> tuple[bytes, dict[str, int]]:
         """Count in a repeatable-read transaction, export its snapshot, and have pg_dump
@@ -39,16 +45,18 @@ class PostgresDumps:
                 snapshot = (await conn.execute(sa.text("SELECT pg_export_snapshot()"))).scalar_one()
                 counts = await _count(conn)
                 argv = [_tool("pg_dump"), "--format=plain", "--no-owner"]
-                sql = await _run([*argv, f"--snapshot={snapshot}", "--dbname", self._url])
+                argv += [f"--snapshot={snapshot}", "--dbname", self._url]
+                sql = await _run(argv, env=self._env)
                 return sql, counts
 
     async def load(self, sql: bytes) -> None:
         """Load a dump into the database, which must be empty."""
         query = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
-        if (await _run([_tool("psql"), "-At", "-d", self._url, "-c", query])).strip() != b"0":
+        tables = await _run([_tool("psql"), "-At", "-d", self._url, "-c", query], env=self._env)
+        if tables.strip() != b"0":
             raise InvalidArgument("restore into an empty database: this one has tables")
         argv = [_tool("psql"), "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
-        await _run([*argv, "-d", self._url], stdin=sql)
+        await _run([*argv, "-d", self._url], stdin=sql, env=self._env)
 
     async def counts(self) -> dict[str, int]:
         return await _counts(self._db)
@@ -102,6 +110,16 @@ class SqliteDumps:
         return await _object_keys(self._db)
 
 
+def without_password(url: str) -> tuple[str, str | None]:
+    """A PostgreSQL URL without the password in its user info, and that password."""
+    parts = urlsplit(url)
+    credentials, at, hosts = parts.netloc.rpartition("@")
+    user, colon, password = credentials.partition(":")
+    if not colon:
+        return url, None
+    return urlunsplit(parts._replace(netloc=f"{user}{at}{hosts}")), unquote(password)
+
+
 def _tool(name: str) -> str:
     found = shutil.which(name) or shutil.which(name, path="/usr/lib/postgresql/15/bin")
     if found is None:
@@ -109,12 +127,15 @@ def _tool(name: str) -> str:
     return found
 
 
-async def _run(argv: list[str], stdin: bytes | None = None) -> bytes:
+async def _run(
+    argv: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> bytes:
     process = await asyncio.create_subprocess_exec(
         *argv,
         stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     out, err = await process.communicate(stdin)
     if process.returncode != 0:
