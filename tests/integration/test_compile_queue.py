@@ -113,6 +113,33 @@ async def test_enqueue_is_idempotent(backend: Backend) -> None:
     assert await backend.queue.pending_count() == 1
 
 
+async def test_enqueue_of_many_languages_and_versions_at_once(backend: Backend) -> None:
+    # A push enqueues every language of its version in one statement; one call may mix
+    # versions, repeat a spec, name a version that is not stored, or a job queued before.
+    await backend.version()
+    await backend.version(version="v1.1.0")
+    await backend.queue.enqueue([spec(language="go")], max_attempts=9)
+    languages = ["python", "go", "java", "cpp", "ruby"]
+    await backend.queue.enqueue(
+        [
+            *(spec(language=lang) for lang in languages),
+            spec("v1.1.0", "python"),
+            spec("v1.1.0", "python"),
+            spec("v9.0.0", "python"),
+        ],
+        max_attempts=3,
+    )
+    jobs = await backend.queue.for_version("acme.q", "v1.0.0")
+    assert sorted(job.language for job in jobs) == sorted(languages)
+    assert {job.language: job.max_attempts for job in jobs}["go"] == 9  # kept as it was
+    assert all(job.status is JobStatus.PENDING for job in jobs)
+    assert [job.language for job in await backend.queue.for_version("acme.q", "v1.1.0")] == [
+        "python"
+    ]
+    assert await backend.queue.get(spec("v9.0.0")) is None
+    assert await backend.queue.pending_count() == len(languages) + 1
+
+
 async def test_enqueue_for_a_missing_version_does_nothing(backend: Backend) -> None:
     await backend.queue.enqueue([spec("v9.0.0")], max_attempts=3)
     assert await backend.queue.get(spec("v9.0.0")) is None

@@ -9,7 +9,7 @@ import pytest
 
 from spoke.domain.errors import ModuleExists, ModuleNotFound, VersionNotFound
 from spoke.domain.models import Dependency, FileEntry, ModuleVersion, Source
-from spoke.storage.metadata import MetadataStore, VersionExists
+from spoke.storage.metadata import MetadataStore, MetadataUnavailable, VersionExists
 
 from .builders import new_version, sha
 
@@ -269,6 +269,34 @@ async def test_missing_dependency_rolls_everything_back(
     assert (await metadata_store.get_version("acme.pay", "v1.0.0")).dependencies == deps[:1]
 
 
+async def test_a_failing_file_row_rolls_everything_back(metadata_store: MetadataStore) -> None:
+    # The files go in as one multi-row INSERT: a row that fails (two entries for one
+    # path) fails the whole transaction, the version and the new module with it.
+    await metadata_store.create_version(new_version("acme.common", "v1.0.0"))
+    clash = (FileEntry("a.proto", sha("a"), 1), FileEntry("a.proto", sha("b"), 1))
+    deps = (Dependency("acme.common", "v1.0.0"),)
+
+    with pytest.raises(MetadataUnavailable):
+        await metadata_store.create_version(
+            new_version("acme.pay", "v1.0.0", files=clash, dependencies=deps)
+        )
+
+    assert await metadata_store.find_version("acme.pay", "v1.0.0") is None
+    with pytest.raises(ModuleNotFound):
+        await metadata_store.get_module("acme.pay")
+    await metadata_store.create_version(new_version("acme.pay", "v1.0.0", dependencies=deps))
+    assert (await metadata_store.get_version("acme.pay", "v1.0.0")).dependencies == deps
+
+
+async def test_create_version_with_thousands_of_files(metadata_store: MetadataStore) -> None:
+    # More rows than one multi-row INSERT takes (and than SQLite's bound parameters).
+    many = tuple(FileEntry(f"f{i:05}.proto", sha(str(i)), i) for i in range(7_000))
+
+    await metadata_store.create_version(new_version("acme.big", "v1.0.0", files=many))
+
+    assert (await metadata_store.get_version("acme.big", "v1.0.0")).files == many
+
+
 async def test_concurrent_creates_of_one_version_have_one_winner(
     metadata_store: MetadataStore,
 ) -> None:
@@ -324,6 +352,9 @@ async def test_find_version(metadata_store: MetadataStore) -> None:
     assert found is not None and set(found.files) == set(FILES)
     assert await metadata_store.find_version("acme.pay", "v1.0.1") is None
     assert await metadata_store.find_version("acme.pay", "v1.0.0+b.1") is None
+    # A push asks the primary straight away; the answers are the same.
+    assert await metadata_store.find_version("acme.pay", "v1.0.0", current=True) == found
+    assert await metadata_store.find_version("acme.pay", "v1.0.1", current=True) is None
     await metadata_store.delete_version("acme.pay", "v1.0.0", permanent=False)
     assert await metadata_store.find_version("acme.pay", "v1.0.0") is None
     await metadata_store.delete_module("acme.pay", permanent=False)

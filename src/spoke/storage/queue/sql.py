@@ -117,7 +117,7 @@ class SqlCompileQueue:
         max_attempts: int,
         now: datetime,
     ) -> None:
-        """One statement for every job of one version (those already queued are kept)."""
+        """Every job of one version in one statement (those already queued are kept)."""
         rows = [
             {
                 "version_id": version_id,
@@ -132,10 +132,13 @@ class SqlCompileQueue:
             }
             for spec in specs
         ]
+        # The RETURNING makes SQLAlchemy send one multi-row INSERT ("insertmanyvalues")
+        # from a cached statement, not one statement a row.
         await conn.execute(
             self._insert(compile_jobs)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=["version_id", "language", "grpc"])
+            .returning(compile_jobs.c.id),
+            rows,
         )
 
     async def enqueue(self, specs: Sequence[JobSpec], *, max_attempts: int) -> None:

@@ -252,18 +252,14 @@ class SqlVersions:
         return row is not None and row.deleted_at is not None
 
 
-#: Rows per multi-row INSERT: 5 columns each stay far below SQLite's 32,766 bound
-#: parameters (and PostgreSQL's 65,535) whatever SPOKE_MAX_FILES allows.
-INSERT_CHUNK = 1000
-
-
 async def _insert_rows(
     conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, object]]
 ) -> None:
-    """``rows`` as multi-row INSERTs of up to ``INSERT_CHUNK`` rows: a version's files in
-    one statement (an executemany runs one statement a row on the server)."""
-    for start in range(0, len(rows), INSERT_CHUNK):
-        await conn.execute(table.insert().values(list(rows[start : start + INSERT_CHUNK])))
+    """``rows`` of ``table`` (keyed by ``version_id``) in multi-row INSERTs: the RETURNING
+    turns on SQLAlchemy's "insertmanyvalues" (a cached statement sent as one INSERT per
+    1,000 rows); a plain executemany runs one statement a row on the server."""
+    if rows:
+        await conn.execute(table.insert().returning(table.c.version_id), list(rows))
 
 
 async def _ensure_module(conn: AsyncConnection, name: str, description: str) -> int:
@@ -356,15 +352,17 @@ async def _version(conn: AsyncConnection, module: str, version: str) -> ModuleVe
 
 
 async def _latest(conn: AsyncConnection, module: str) -> str:
+    """The highest release, else the highest pre-release: two walks down the
+    (module, sort_key) index, each stopping at its first row, however many versions."""
     owner = await module_id(conn, module)
-    row = (
-        await conn.execute(
-            sa.select(versions.c.version)
-            .where(versions.c.module_id == owner, versions.c.deleted_at.is_(None))
-            .order_by(versions.c.prerelease, versions.c.sort_key.desc())
-            .limit(1)
-        )
-    ).first()
-    if row is None:
-        raise VersionNotFound(module, "latest")
-    return str(row.version)
+    highest = (
+        sa.select(versions.c.version)
+        .where(versions.c.module_id == owner, versions.c.deleted_at.is_(None))
+        .order_by(versions.c.sort_key.desc())
+        .limit(1)
+    )
+    for query in (highest.where(versions.c.prerelease.is_(False)), highest):
+        row = (await conn.execute(query)).first()
+        if row is not None:
+            return str(row.version)
+    raise VersionNotFound(module, "latest")
