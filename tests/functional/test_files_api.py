@@ -111,10 +111,14 @@ async def test_repeated_reads_are_answered_from_precomputed_responses(
             assert len(again.headers.raw) == len(original.headers.raw)
             cached = await client.get(url, headers={"If-None-Match": original.headers["etag"]})
             assert cached.status_code == 304
-    # `latest` and query strings are never precomputed.
+    # A pinned read with a query string is never precomputed; `latest` is, as a moving
+    # answer (tests/functional/test_hot_reads_moving.py).
+    await client.get(f"{BASE}/v1.0.0?x=1")
+    assert len(cache) == 2
     await client.get(f"{BASE}/latest/files/acme/x/v1/x.proto")
     await client.get(f"{BASE}/latest")
-    assert len(cache) == 2
+    assert len(cache) == 4
+    assert cache.get(f"{BASE}/latest").expires is not None
 
 
 async def test_version_metadata_etag(client: httpx.AsyncClient) -> None:

@@ -163,9 +163,7 @@ async def test_two_instances_on_one_redis_share_one_budget(stack: Stack, tmp_pat
     without asking Redis (``spoke.ratelimit.limiter``): a client alternating between two
     instances gets the budget, at most one request more, then 429 from both."""
     limit = 6
-    settings: Settings = await isolated_settings(
-        stack, tmp_path, rate_limit_read=f"{limit}/minute"
-    )
+    settings: Settings = await isolated_settings(stack, tmp_path, rate_limit_read=f"{limit}/minute")
     async with AsyncExitStack() as exits:
         clients = []
         for _ in range(2):

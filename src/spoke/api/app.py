@@ -24,11 +24,12 @@ from spoke.api.access import Access
 from spoke.api.middleware.audit import AuditTrail
 from spoke.api.middleware.guards import RequestGuard
 from spoke.api.middleware.headers import SecurityHeaders
-from spoke.api.middleware.hot_reads import HotReads, ResponseCache
+from spoke.api.middleware.hot_reads import HotReads
 from spoke.api.middleware.metrics import MetricsMiddleware
 from spoke.api.middleware.rate_limit import RateLimit
 from spoke.api.middleware.request_context import RequestContext
 from spoke.api.pagination import SECRET_NAME, PageTokens
+from spoke.api.response_cache import ResponseCache
 from spoke.api.routers import api_keys, compile, files, modules, versions
 from spoke.api.routers import audit as audit_router
 from spoke.api.routers import dependencies as dependencies_router
@@ -46,6 +47,7 @@ from spoke.runtime import (
     check_authentication,
     embedded_worker,
 )
+from spoke.services.versions import MOVED
 from spoke.storage.factory import Backends, open_backends
 from spoke.telemetry.access_log import AccessLog
 from spoke.telemetry.metrics import (
@@ -151,6 +153,9 @@ def create_app(
             def forget(message: str) -> None:
                 if message == KEYS_CHANGED:  # a key was revoked on some instance
                     keys.forget_verified()
+                    return
+                if message.startswith(MOVED):  # a push: `latest` and lists moved
+                    response_cache.drop_moving(message.removeprefix(MOVED))
                     return
                 # An instance deleted, restored or hid something of this module.
                 module = message.removeprefix("module:")

@@ -20,6 +20,8 @@ from spoke.storage.cache import Cache, LocalCache
 from spoke.storage.metadata import MetadataStore
 
 _SCHEMA = "v1"  # bump when the cached encoding changes
+# The broadcast of a push: what moves with it (``latest``, lists) is stale everywhere.
+MOVED = "moved:"
 
 
 def encode_version(version: ModuleVersion) -> bytes:
@@ -107,8 +109,10 @@ class VersionReader:
         return stored
 
     async def invalidate(self, module: str) -> None:
-        """Forget what a push to ``module`` changes: where ``latest`` points."""
+        """Forget what a push to ``module`` changes: where ``latest`` points, here, in the
+        shared cache and (through a broadcast) in every instance's precomputed answers."""
         await self._cache.delete(self._latest_key(module))
+        await self._cache.broadcast(f"{MOVED}{module}")
 
     async def forget(self, module: str, versions: list[str]) -> None:
         """After a deletion or restore: drop the module's entries here, in the shared

@@ -1,10 +1,6 @@
-"""Answers repeated reads of immutable resources from precomputed responses.
-
-A pinned version's metadata and its (small) files never change, so the first answer is
-kept (body and headers, bounded in bytes, least recently used out first) and later
-requests for the same path are answered here, before FastAPI routes them: one dict
-lookup instead of validation, cache decoding and a blob read. Anything else, and every
-miss, goes to the app; the routes decide what may be remembered.
+"""The front door: repeated reads answered from precomputed responses
+(``spoke.api.response_cache``) before FastAPI routes them: one dict lookup instead of
+validation, cache decoding and a blob read. Every miss goes to the app.
 
 With authentication on, a hit is served only once the caller is authorized to read the
 module, exactly as the route would decide (``Access.reads``, from the in-process caches
@@ -15,19 +11,16 @@ audits it as it always does.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
 
 import structlog
-from starlette.requests import Request
 from starlette.types import Scope, Send
 
 from spoke.api.access import Access
 from spoke.api.middleware.guards import MAX_HEADER_BYTES
 from spoke.api.middleware.headers import SECURITY_HEADERS
 from spoke.api.middleware.request_context import new_request_id
+from spoke.api.response_cache import Precomputed, ResponseCache, etag_matches
 from spoke.auth import Principal
-from spoke.domain.versions import LATEST
 from spoke.ratelimit.identity import client_address, credential, identity_of
 from spoke.ratelimit.limiter import RateLimiter
 from spoke.ratelimit.lockout import Lockout
@@ -39,85 +32,6 @@ log = structlog.get_logger(__name__)
 # and the caller's If-None-Match.
 _Admitted = tuple[Principal | None, list[tuple[bytes, bytes]], str, bytes | None]
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-# `latest` moves on push: clients may keep the bytes but must revalidate the ETag.
-MOVING = "no-cache"
-
-
-def cache_control(ref: str) -> str:
-    """``Cache-Control`` for a resource under version ``ref`` (pinned or ``latest``)."""
-    return MOVING if ref == LATEST else IMMUTABLE
-
-
-@dataclass(frozen=True, slots=True)
-class Precomputed:
-    body: bytes
-    headers: list[tuple[bytes, bytes]]
-    etag: bytes
-    route_path: str  # the route's template, so metrics label a hit like a miss
-    module: str  # whose read permission a hit needs
-
-    @property
-    def size(self) -> int:
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 128
-
-
-class ResponseCache:
-    """A byte-bounded LRU of precomputed responses keyed by request path."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._entries: OrderedDict[str, Precomputed] = OrderedDict()
-
-    def get(self, path: str) -> Precomputed | None:
-        entry = self._entries.get(path)
-        if entry is not None:
-            self._entries.move_to_end(path)
-        return entry
-
-    def put(self, path: str, entry: Precomputed) -> None:
-        if entry.size > self.max_bytes // 8:  # one entry never crowds out the rest
-            return
-        old = self._entries.pop(path, None)
-        if old is not None:
-            self.bytes -= old.size
-        self._entries[path] = entry
-        self.bytes += entry.size
-        while self.bytes > self.max_bytes:
-            _, evicted = self._entries.popitem(last=False)
-            self.bytes -= evicted.size
-
-    def drop_prefix(self, prefix: str) -> None:
-        for path in [p for p in self._entries if p.startswith(prefix)]:
-            self.bytes -= self._entries.pop(path).size
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-def remember(request: Request, body: bytes, headers: dict[str, str]) -> None:
-    """Keep this response to an immutable GET for the next request of the same path."""
-    cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
-    if cache is None or request.url.query:
-        return
-    encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-    encoded.append((b"content-length", str(len(body)).encode()))
-    etag = headers.get("ETag", "").encode("latin-1")
-    route = getattr(request.scope.get("route"), "path", "unmatched")
-    entry = Precomputed(body, encoded, etag, route, request.path_params["name"])
-    cache.put(request.scope["path"], entry)
-
-
-def etag_matches(if_none_match: str | bytes | None, etag: str | bytes) -> bool:
-    """RFC 9110 weak comparison of an ``If-None-Match`` list against our strong ETag."""
-    if not if_none_match:
-        return False
-    text = if_none_match.decode("latin-1") if isinstance(if_none_match, bytes) else if_none_match
-    tag = etag.decode("latin-1") if isinstance(etag, bytes) else etag
-    candidates = {t.strip().removeprefix("W/") for t in text.split(",")}
-    return "*" in candidates or tag in candidates
-
 
 class HotReads:
     """The front door for repeated reads: answers a request from a precomputed response,
@@ -125,8 +39,8 @@ class HotReads:
     access check, the rate limit, security headers, metrics, the access log), or declines
     (``answer`` returns False) and the request goes through the whole app.
 
-    It declines whenever the stack could answer otherwise: a miss, a query string, a
-    request the rate limiter cannot admit without I/O or would refuse, a credential the
+    It declines whenever the stack could answer otherwise: a miss, a request the rate
+    limiter cannot admit without I/O or would refuse, a credential the
     caches do not verify or that may not read the module, an address with recent failed
     credentials, oversized headers, a CORS request (``Origin``) when CORS is on, a caller's
     ``traceparent`` when tracing is on (so traced requests keep their server span).
@@ -158,9 +72,12 @@ class HotReads:
 
     async def answer(self, scope: Scope, send: Send) -> bool:
         """Answer ``scope`` (an HTTP request) and return True, or return False untouched."""
-        if scope["method"] != "GET" or scope["query_string"] or self.access is None:
+        if scope["method"] != "GET" or self.access is None:
             return False
-        hit = self.cache.get(scope["path"])
+        query = scope["query_string"]
+        hit = self.cache.get(
+            f"{scope['path']}?{query.decode('latin-1')}" if query else scope["path"]
+        )
         if hit is None:
             return False
         started = time.perf_counter()

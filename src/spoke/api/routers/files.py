@@ -8,8 +8,8 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from spoke.api.deps import ServicesDep, requires
-from spoke.api.middleware.hot_reads import cache_control, etag_matches, remember
 from spoke.api.models.common import error_responses
+from spoke.api.response_cache import cache_control, etag_matches, remember
 from spoke.domain.access import Permission
 from spoke.domain.versions import LATEST
 from spoke.services.archives import ArchiveFormat
@@ -63,8 +63,7 @@ async def get_file(
         headers["Content-Length"] = str(entry.size)
         return StreamingResponse(chunks, headers=headers)
     body = await services.pull.read_file(stored, entry)
-    if version != LATEST:
-        remember(request, body, headers)
+    remember(request, body, headers, moving=version == LATEST)
     return Response(body, headers=headers)
 
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from spoke.api.deps import CallerScope, PageTokensDep, ServicesDep, requires
-from spoke.api.middleware.hot_reads import cache_control, etag_matches, remember
 from spoke.api.models.common import Page, error_responses
 from spoke.api.models.versions import PushIn, PushOut, VersionOut, VersionSummaryOut
 from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken
+from spoke.api.response_cache import MOVING, cache_control, etag_matches, remember
 from spoke.domain.access import Permission
 from spoke.domain.lock import LockedPin
 from spoke.domain.models import Dependency, Source
@@ -84,20 +84,26 @@ async def push_version(
     return PushOut(**VersionOut.of(stored).model_dump(), policy=result.policy.as_dict())
 
 
-@router.get("", responses=error_responses(400, 404), dependencies=[requires(Permission.READ)])
+@router.get(
+    "",
+    responses=error_responses(400, 404),
+    dependencies=[requires(Permission.READ)],
+    response_model=Page[VersionSummaryOut],
+)
 async def list_versions(
+    request: Request,
     name: str,
     services: ServicesDep,
     tokens: PageTokensDep,
     limit: Limit = DEFAULT_LIMIT,
     page_token: PageToken = None,
-) -> Page[VersionSummaryOut]:
+) -> Response:
     """Versions from the highest semver precedence down."""
     listing = f"versions:{name}"
     after = tokens.open(page_token, listing)
     found = await services.pull.versions(name, after=after, limit=limit + 1)
     items, next_token = tokens.page(found, limit, lambda v: v.version, listing)
-    return Page(
+    page = Page[VersionSummaryOut](
         items=[
             VersionSummaryOut(
                 module=v.module,
@@ -110,6 +116,10 @@ async def list_versions(
         ],
         next_page_token=next_token,
     )
+    body = page.model_dump_json().encode()
+    headers = {"Content-Type": "application/json", "Cache-Control": MOVING}
+    remember(request, body, headers, moving=True)
+    return Response(body, headers=headers)
 
 
 @router.get(
@@ -135,8 +145,7 @@ async def get_version(
     if etag_matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     body = VersionOut.of(stored).model_dump_json().encode()
-    if version != LATEST:
-        remember(request, body, headers)
+    remember(request, body, headers, moving=version == LATEST)
     return Response(body, headers=headers)
 
 

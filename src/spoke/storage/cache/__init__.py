@@ -19,8 +19,8 @@ class Cache(Protocol):
     async def delete(self, *keys: str) -> None: ...
 
     async def broadcast(self, message: str) -> None:
-        """Tell every instance's ``listen`` (this one's too): how deletions reach the
-        in-process caches of other instances."""
+        """Tell every instance's ``listen`` (this one's too, before this returns: a writer
+        reads its writes): how deletions reach the in-process caches of other instances."""
         ...
 
     async def listen(self, handler: Handler) -> None:

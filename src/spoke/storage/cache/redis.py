@@ -108,6 +108,7 @@ class RedisCache:
         # Invalidations that failed: retried as soon as Redis answers again, so a pointer
         # such as `latest` does not outlive the write that moved it by a whole TTL.
         self._pending: set[str] = set()
+        self._handlers: list[Handler] = []
 
     @classmethod
     def from_url(
@@ -180,6 +181,10 @@ class RedisCache:
             await self.delete(*self._pending)
 
     async def broadcast(self, message: str) -> None:
+        # This instance's listeners hear it before the call returns (a writer reads its
+        # writes), and again when it comes back through Redis (handlers only forget).
+        for handler in list(self._handlers):
+            handler(message)
         try:
             async with self._slots:
                 await self._client.publish(self._channel, message)
@@ -187,6 +192,13 @@ class RedisCache:
             log.warning("could not broadcast an invalidation", error=str(exc))
 
     async def listen(self, handler: Handler) -> None:
+        self._handlers.append(handler)
+        try:
+            await self._listen(handler)
+        finally:
+            self._handlers.remove(handler)
+
+    async def _listen(self, handler: Handler) -> None:
         while True:
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
