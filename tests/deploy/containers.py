@@ -26,6 +26,7 @@ from spoke.devstack.ports import HOST, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "localhost/spoke:latest"
+BUILD_STAGE = "localhost/spoke-build:latest"
 # What docs/container-image.md tells operators to run with (host networking aside).
 HARDENED = (
     "--read-only",
@@ -87,19 +88,15 @@ def build_image(podman: Podman) -> str:
     base = podman.command(["bash", "scripts/build-base-image.sh"], timeout=600).split()[-1]
     podman.timings["base image"] = time.monotonic() - started
     started = time.monotonic()
+    build = ("build", "--pull=never", "--network=host", f"--build-arg=DEBIAN_IMAGE={base}")
+    # The build stage tagged too (the second build reuses it whole), so that pruning the
+    # images earlier builds left behind keeps the layers the next build can reuse.
     podman.run(
-        "build",
-        "--pull=never",
-        "--network=host",
-        f"--build-arg=DEBIAN_IMAGE={base}",
-        "--tag",
-        IMAGE,
-        "--file",
-        "Containerfile",
-        ".",
-        timeout=900,
+        *build, "--target=build", f"--tag={BUILD_STAGE}", "--file=Containerfile", ".", timeout=900
     )
+    podman.run(*build, f"--tag={IMAGE}", "--file=Containerfile", ".", timeout=900)
     podman.timings["image build"] = time.monotonic() - started
+    podman.run("image", "prune", "--force")
     return IMAGE
 
 
