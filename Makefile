@@ -31,4 +31,5 @@ test: lint
 	bash scripts/install-codegen-tools.sh
 	bash scripts/install-observability-tools.sh
 	bash scripts/install-deploy-tools.sh
+	bash scripts/install-container-tools.sh
 	$(BIN)/pytest
