@@ -46,8 +46,9 @@ fi
 
 conf_dir=$PWD/.devstack/podman
 cache_dir=${XDG_CACHE_HOME:-$HOME/.cache}/spoke/podman
-# Podman's run-time state belongs on a file system that a reboot empties.
-run_dir=${TMPDIR:-/tmp}/spoke-podman-$(id -u)
+# Podman's run-time state, apart from the images. A fixed path: Podman refuses storage
+# whose recorded paths changed, and every checkout on the machine shares the images.
+run_dir=/tmp/spoke-podman-$(id -u)
 mkdir -p "$conf_dir" "$cache_dir/storage" "$run_dir"
 
 write_if_changed() { # path, content: rewrite only when it differs (no needless mtime churn)
