@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     # `shutdown_timeout` seconds to finish.
     shutdown_delay: float = Field(default=0.0, ge=0)
     shutdown_timeout: float = Field(default=30.0, gt=0)
+    # API processes of `spoke serve` (one per core): they share one listening socket and
+    # nothing else but the backends (Redis is required for more than one: caches,
+    # invalidations and rate limits are shared through it). The ops listener stays in the
+    # supervising process and reports every worker's metrics.
+    workers: int = Field(default=1, ge=1, le=64)
 
     # Production guards. Unset backends fall back to the embedded ones, so on many
     # instances a forgotten SPOKE_POSTGRES_URL or SPOKE_S3_ENDPOINT gives each one its own
@@ -254,6 +259,12 @@ class Settings(BaseSettings):
             raise ValueError("SPOKE_S3_SSE_KMS_KEY_ID is set: it needs SPOKE_S3_SSE=aws:kms")
         if self.backup_bucket and not self.s3_endpoint:
             raise ValueError("SPOKE_BACKUP_BUCKET is set: it needs SPOKE_S3_ENDPOINT")
+        if self.workers > 1 and not self.redis_url:
+            raise ValueError(
+                f"SPOKE_WORKERS={self.workers} needs SPOKE_REDIS_URL: workers share their "
+                "caches, invalidations and rate limits through Redis (run one worker "
+                "without it)"
+            )
         if self.postgres_require_tls:
             urls = [("SPOKE_POSTGRES_URL", self.postgres_url)] + [
                 (f"SPOKE_POSTGRES_REPLICA_URLS (entry {index})", url)

@@ -36,7 +36,7 @@ from spoke.api.routers import dependencies as dependencies_router
 from spoke.api.routers import governance as governance_router
 from spoke.auth.keys import KEYS_CHANGED
 from spoke.config import Settings
-from spoke.ops.health import Health
+from spoke.ops.health import Health, watch_backends
 from spoke.ratelimit import RateLimiter
 from spoke.ratelimit.lockout import Lockout
 from spoke.runtime import (
@@ -134,11 +134,7 @@ def create_app(
             app.state.audit = active.audit
             app.state.page_tokens = PageTokens(await active.metadata.shared_secret(SECRET_NAME))
             await check_authentication(settings, authenticator, services.keys)
-            # Critical only what leaves this instance nothing to serve: the primary when
-            # no replica serves reads. The rest degrade (see spoke.ops.health).
-            health.add_check("metadata", active.metadata.ping, critical=not settings.replica_urls)
-            health.add_check("blobs", active.blobs.ping, critical=False)
-            health.add_check("cache", active.cache.ping, critical=False)
+            watch_backends(health, active, critical_metadata=not settings.replica_urls)
             health.started = True
             protoc_version = await protoc.version()
             build_info.set(protoc=protoc_version.removeprefix("libprotoc "))

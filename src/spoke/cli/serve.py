@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
+from collections.abc import Callable
 from typing import cast
 
 import structlog
@@ -111,3 +113,37 @@ async def serve(settings: Settings) -> None:
         for sig in _SIGNALS:
             loop.remove_signal_handler(sig)
         log.info("stopped")
+
+
+async def serve_worker(
+    settings: Settings, sock: socket.socket, on_started: Callable[[], None]
+) -> None:
+    """One worker of ``spoke serve --workers N`` (``spoke.cli.workers``): the API on the
+    supervisor's socket, until SIGTERM closes the listener and drains (a second one exits at
+    once). ``on_started`` is called once the app has started."""
+    health = Health()
+    # Its instruments write to the supervisor's multiprocess directory; no one scrapes it.
+    registry = CollectorRegistry()
+    api = api_server(settings, health, registry)
+    loop = asyncio.get_running_loop()
+
+    def on_term() -> None:
+        if api.should_exit:
+            api.force_exit = True
+        api.should_exit = True
+
+    loop.add_signal_handler(signal.SIGTERM, on_term)
+
+    async def report_started() -> None:
+        while True:  # polled: the lifespan sets `started`
+            if health.started:
+                on_started()
+                return
+            await asyncio.sleep(0.05)
+
+    reporter = asyncio.create_task(report_started())
+    try:
+        await api.serve(sockets=[sock])
+    finally:
+        reporter.cancel()
+        loop.remove_signal_handler(signal.SIGTERM)

@@ -39,15 +39,31 @@ def _settings(*, blobs: bool = True, cache: bool = False, **overrides: Any) -> S
 
 @app.command()
 @friendly_errors
-def serve(no_migrate: NoMigrate = False) -> None:
+def serve(
+    no_migrate: NoMigrate = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="API processes (SPOKE_WORKERS, default 1), one per core; more than one "
+            "needs SPOKE_REDIS_URL.",
+        ),
+    ] = None,
+) -> None:
     """Run the registry (API on SPOKE_PORT, health and metrics on SPOKE_HEALTH_PORT).
 
     With no other settings it keeps everything under SPOKE_DATA_DIR (SQLite and a folder
     of files) and needs no servers.
     """
-    from spoke.cli.serve import serve as run
+    from spoke.cli.serve import serve as one_process
+    from spoke.cli.workers import supervise
 
-    _run_process(run, no_migrate=no_migrate)
+    async def run(settings: Settings) -> None:
+        await (supervise if settings.workers > 1 else one_process)(settings)
+
+    _run_process(run, no_migrate=no_migrate, **({} if workers is None else {"workers": workers}))
 
 
 @app.command()
@@ -190,12 +206,16 @@ def sprocket(no_migrate: NoMigrate = False) -> None:
     _run_process(run_sprocket, no_migrate=no_migrate)
 
 
-def _run_process(run: Callable[[Settings], Coroutine[Any, Any, None]], *, no_migrate: bool) -> None:
+def _run_process(
+    run: Callable[[Settings], Coroutine[Any, Any, None]], *, no_migrate: bool, **overrides: Any
+) -> None:
     """A long-running process (the registry, a worker): settings checked (see
     ``_settings``), logs and traces set up from them, and traces flushed however it ends."""
     from spoke.telemetry.logging import configure_logging
 
-    settings = _settings(cache=True, **({"migrate_on_start": False} if no_migrate else {}))
+    if no_migrate:
+        overrides["migrate_on_start"] = False
+    settings = _settings(cache=True, **overrides)
     configure_logging(settings.log_level)
     configure_tracing(__version__)
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 Check = Callable[[], Awaitable[None]]
 
@@ -77,3 +78,25 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return "timed out"
     return str(error) or type(error).__name__
+
+
+class _Pingable(Protocol):
+    async def ping(self) -> None: ...
+
+
+class _Backends(Protocol):
+    @property
+    def metadata(self) -> _Pingable: ...
+    @property
+    def blobs(self) -> _Pingable: ...
+    @property
+    def cache(self) -> _Pingable: ...
+
+
+def watch_backends(health: Health, backends: _Backends, *, critical_metadata: bool) -> None:
+    """The backend checks of a registry process. Critical only what leaves it nothing to
+    serve: the primary when no replica serves reads (``critical_metadata``); the others
+    degrade."""
+    health.add_check("metadata", backends.metadata.ping, critical=critical_metadata)
+    health.add_check("blobs", backends.blobs.ping, critical=False)
+    health.add_check("cache", backends.cache.ping, critical=False)

@@ -207,7 +207,10 @@ class HttpMetrics:
             registry=registry,
         )
         self.in_flight = Gauge(
-            "spoke_http_requests_in_flight", "HTTP requests being served.", registry=registry
+            "spoke_http_requests_in_flight",
+            "HTTP requests being served.",
+            registry=registry,
+            multiprocess_mode="livesum",  # with several workers: their sum
         )
         # Label lookups cost more than the increments: keep each series' children.
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
