@@ -11,15 +11,15 @@
 # in Podman's storage, both keyed by a digest of everything that shapes them: a second
 # run takes a second. Delete the cached tarball to pick up Debian's newer packages.
 #
-# Uses .devstack/podman/*.conf (scripts/install-container-tools.sh) when they exist and
+# Uses .container-tools/*.conf (scripts/install-container-tools.sh) when they exist and
 # CONTAINERS_CONF is not set. Needs root (mmdebstrap and rootful Podman).
 set -euo pipefail
 exec </dev/null
 
 cd "$(dirname "$0")/.."
-if [[ -z ${CONTAINERS_CONF:-} && -f .devstack/podman/containers.conf ]]; then
-  export CONTAINERS_CONF=$PWD/.devstack/podman/containers.conf
-  export CONTAINERS_STORAGE_CONF=$PWD/.devstack/podman/storage.conf
+if [[ -z ${CONTAINERS_CONF:-} && -f .container-tools/containers.conf ]]; then
+  export CONTAINERS_CONF=$PWD/.container-tools/containers.conf
+  export CONTAINERS_STORAGE_CONF=$PWD/.container-tools/storage.conf
 fi
 
 SUITE=bookworm

@@ -5,7 +5,7 @@
 # reachable: scripts/build-base-image.sh). Idempotent: installs only what is missing.
 #
 # Then writes Podman's settings for this kind of machine into a private directory,
-# .devstack/podman/ (never /etc/containers): point CONTAINERS_CONF and
+# .container-tools/ (never /etc/containers): point CONTAINERS_CONF and
 # CONTAINERS_STORAGE_CONF at the two files it prints. Why each setting:
 # - runtime "runc": crun refuses cgroups in hybrid mode ("not supported");
 # - cgroup_manager "cgroupfs": there is no systemd to ask for cgroups;
@@ -44,7 +44,7 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-conf_dir=$PWD/.devstack/podman
+conf_dir=$PWD/.container-tools
 cache_dir=${XDG_CACHE_HOME:-$HOME/.cache}/spoke/podman
 # Podman's run-time state, apart from the images. A fixed path: Podman refuses storage
 # whose recorded paths changed, and every checkout on the machine shares the images.

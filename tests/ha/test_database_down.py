@@ -32,7 +32,8 @@ VERSION = "/modules/acme.a/versions/v1.0.0"
 NEEDS_DATABASE = {
     "/modules",
     "/modules/acme.a",
-    "/modules/acme.a/versions",
+    # (not "/modules/acme.a/versions": a list is remembered for a few seconds, like
+    # `latest`, and may be answered as it was: spoke.api.response_cache)
     f"{VERSION}/dependents",
     f"{VERSION}/compilations",
     "/modules/acme.a/policy",

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from spoke import __version__
+from spoke.cli import eventloop
 from spoke.cli.client import CliError
 from spoke.cli.options import friendly_errors
 from spoke.cli.output import out
@@ -219,6 +220,6 @@ def _run_process(
     configure_logging(settings.log_level)
     configure_tracing(__version__)
     try:
-        asyncio.run(run(settings))
+        eventloop.run(run(settings))
     finally:
         shutdown_tracing()

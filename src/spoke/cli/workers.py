@@ -38,6 +38,7 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from spoke import __version__
+from spoke.cli import eventloop
 from spoke.config import Settings
 from spoke.ops.health import Health, watch_backends
 from spoke.ops.server import ops_server
@@ -237,6 +238,6 @@ def run_worker(settings: Settings, sock: socket.socket, started: Event) -> None:
     configure_logging(settings.log_level)
     configure_tracing(__version__)
     try:
-        asyncio.run(serve_worker(settings, sock, started.set))
+        eventloop.run(serve_worker(settings, sock, started.set))
     finally:
         shutdown_tracing()
