@@ -215,22 +215,25 @@ def production_env(work: Path) -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def serve(env: dict[str, str]) -> Iterator[tuple[str, str, int]]:
+def serve(
+    env: dict[str, str], *, auth: bool = True, workers: int = 1, log_level: str = "warning"
+) -> Iterator[tuple[str, str, int]]:
     """`spoke serve` as production runs it; yields its URL, an admin key and its PID."""
     port, health = free_port(), free_port()
     env = {
         **env,
         "SPOKE_PORT": str(port),
         "SPOKE_HEALTH_PORT": str(health),
-        "SPOKE_LOG_LEVEL": "warning",
-        "SPOKE_AUTH_MODE": "required",
+        "SPOKE_LOG_LEVEL": log_level,
+        "SPOKE_AUTH_MODE": "required" if auth else "none",
+        "SPOKE_WORKERS": str(workers),
         "SPOKE_SPROCKET_EMBEDDED": "false",
         **{
             f"SPOKE_RATE_LIMIT_{cls}": "1000000000/minute"
             for cls in ("READ", "WRITE", "COMPILE", "AUTH_FAILURES")
         },
     }
-    token = admin_key(env)
+    token = admin_key(env) if auth else ""
     server = subprocess.Popen(
         [sys.executable, "-m", "spoke", "serve"],
         env=env,
