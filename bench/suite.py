@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import re
 import shutil
@@ -39,7 +40,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 from push_bench import Run, measure, production_env, push_common, serve
-from registry_bench import googleapis_tree, start_nginx, wait_ready
+from registry_bench import free_port, googleapis_tree, start_nginx, wait_ready
 
 from spoke.domain.versions import Version
 
@@ -284,17 +285,71 @@ def main() -> int:
                 table += read_table(label, api, headers, nginx, args.seconds)
                 memory.append(f"| {workers} | {idle:.0f} | {rss_mib(pid):.0f} |")
                 if workers == 1:
+                    uvicorn = wrk(f"{api}/modules/{MODULE}/versions/v1.0.0", args.seconds, headers)
+                    granian = granian_figure(env, token, args.seconds, work)
+                    ratio = _rps(granian) / uvicorn.rps
+                    servers = (
+                        "ASGI server, pinned read (production, API key, one process): uvicorn "
+                        f"(httptools, uvloop) {uvicorn.rps:,.0f} req/s; {granian}"
+                        + (f" ({ratio:.2f}x uvicorn)" if ratio else "")
+                    )
                     pinned_url = f"{api}/modules/{MODULE}/versions/v1.0.0"
                     rate = fixed_rate(pinned_url, 1000, 10, headers, work)
                     pushes = asyncio.run(push_figures(api, headers, args.push_seconds))
                     lists = list_figures(api, headers, env, args.versions, args.seconds)
         print("\n".join(table))
         print(f"\nPinned read at a fixed 1,000 req/s (production, API key, 1 worker): {rate}\n")
+        print(servers + "\n")
         print(pushes + "\n")
         print("\n".join(lists) + "\n")
         print("| workers | RSS idle MiB | RSS after load MiB |\n|---|---|---|")
         print("\n".join(memory))
     return 0
+
+
+def granian_figure(env: dict[str, str], token: str, seconds: int, work: Path) -> str:
+    """The same app (bench/asgi_app.py) on granian, same backends, same key, same run."""
+    if importlib.util.find_spec("granian") is None:
+        return "granian not measured (`pip install granian` into the venv)"
+    port = free_port()
+    server_env = {
+        **env,
+        "PYTHONPATH": str(Path(__file__).parent),
+        "SPOKE_LOG_LEVEL": "warning",
+        "SPOKE_AUTH_MODE": "required",
+        "SPOKE_SPROCKET_EMBEDDED": "false",
+        **{f"SPOKE_RATE_LIMIT_{c}": "1000000000/minute" for c in ("READ", "WRITE", "COMPILE")},
+    }
+    granian = Path(sys.executable).parent / "granian"
+    command = [str(granian), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--factory", "asgi_app:make", "--loop", "uvloop", "--no-ws"]
+    command += ["--log-level", "warning"]
+    log = (work / "granian.log").open("wb")
+    process = subprocess.Popen(command, env=server_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/modules/{MODULE}/versions/v1.0.0"
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url, headers=headers, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"granian did not serve: {(work / 'granian.log').read_text()}")
+            time.sleep(0.1)
+        httpx.get(url, headers=headers, timeout=2).raise_for_status()  # now remembered
+        return f"granian {wrk(url, seconds, headers).rps:,.0f} req/s"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def _rps(figure: str) -> float:
+    found = re.search(r"granian ([\d,]+) req/s", figure)
+    return float(found.group(1).replace(",", "")) if found else 0.0
 
 
 async def push_figures(api: str, headers: dict[str, str], seconds: float) -> str:

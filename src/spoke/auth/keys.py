@@ -12,6 +12,7 @@ Expiry is checked on every request.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
@@ -165,8 +166,7 @@ class KeyService:
         if self._verified is not None:
             self._verified.put(digest, record)  # valid now: trusted for a few seconds
         self._note_use(record.id, now)
-        grants = tuple(Grant.parse(text) for text in record.grants.split())
-        return Principal(f"key:{record.name}", grants)
+        return _principal(record.name, record.grants)
 
     def _note_use(self, key_id: int, now: datetime) -> None:
         """Write the key's last use at most every ``touch_every`` seconds, off the request
@@ -205,3 +205,9 @@ class KeyService:
 
     async def active_count(self) -> int:
         return await self._store.active_count()
+
+
+@functools.lru_cache(maxsize=4096)
+def _principal(name: str, grants: str) -> Principal:
+    """A key's principal, parsed once per name and grant list, not once per request."""
+    return Principal(f"key:{name}", tuple(Grant.parse(text) for text in grants.split()))
