@@ -23,9 +23,48 @@ Path = tuple[int, ...]
 FILE_PACKAGE, FILE_MESSAGE, FILE_ENUM, FILE_SERVICE, FILE_EXTENSION = 2, 4, 5, 6, 7
 FILE_OPTIONS, FILE_SYNTAX = 8, 12
 MESSAGE_FIELD, MESSAGE_NESTED, MESSAGE_ENUM, MESSAGE_EXTENSION = 2, 3, 4, 6
-MESSAGE_OPTIONS = 7
+MESSAGE_OPTIONS, MESSAGE_ONEOF = 7, 8
 ENUM_VALUE = 2
 SERVICE_METHOD = 2
+
+# What each repeated descriptor field holds, by the kind of descriptor it is a field of:
+# a path step means something different at each depth (4 is a file's message but a
+# message's enum), so a path is only walked through this table.
+_CHILDREN: dict[type, dict[int, str]] = {
+    FileDescriptorProto: {
+        FILE_MESSAGE: "message_type",
+        FILE_ENUM: "enum_type",
+        FILE_SERVICE: "service",
+        FILE_EXTENSION: "extension",
+    },
+    DescriptorProto: {
+        MESSAGE_FIELD: "field",
+        MESSAGE_NESTED: "nested_type",
+        MESSAGE_ENUM: "enum_type",
+        MESSAGE_EXTENSION: "extension",
+        MESSAGE_ONEOF: "oneof_decl",
+    },
+    EnumDescriptorProto: {ENUM_VALUE: "value"},
+    ServiceDescriptorProto: {SERVICE_METHOD: "method"},
+}
+
+
+def descend(file: FileDescriptorProto, path: Path) -> list[Any]:
+    """The descriptors a path passes through from ``file`` down, outermost first (the
+    file itself not included). The walk stops where the path leaves the element tree
+    (at an options or a name step, say) or points at nothing."""
+    found: list[Any] = []
+    proto: Any = file
+    for depth in range(0, len(path) - 1, 2):
+        attribute = _CHILDREN.get(type(proto), {}).get(path[depth])
+        if attribute is None:
+            break
+        children = getattr(proto, attribute)
+        if not 0 <= path[depth + 1] < len(children):
+            break
+        proto = children[path[depth + 1]]
+        found.append(proto)
+    return found
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from google.protobuf.descriptor_pb2 import (
+    DescriptorProto,
     FeatureSet,
     FieldDescriptorProto,
     FieldOptions,
     FileDescriptorProto,
 )
 
-from spoke.domain.breaking.index import Element, FieldElement, Index
+from spoke.domain.breaking.index import Element, FieldElement, Index, descend
 
 T = FieldDescriptorProto
 
@@ -92,27 +93,12 @@ class Semantics:
         return _EDITION_2023_DEFAULTS[name]
 
     def _message_chain(self, element: Element) -> list[Any]:
-        """Options of the message ``element`` is in, innermost first, up to the file."""
-        chain = []
+        """Options of the messages ``element`` is in, innermost first, up to the file;
+        a message's own options first when ``element`` is a message."""
         file = self.index.file_of(element)
-        path = element.path
-        # Walk the descriptor path: (4, i) then (3, j)* are messages.
-        messages = []
-        proto: Any = file
-        steps = list(path)
-        while len(steps) >= 2:
-            step, i = steps[0], steps[1]
-            if step == 4:
-                proto = proto.message_type[i]
-            elif step == 3:
-                proto = proto.nested_type[i]
-            else:
-                break
-            messages.append(proto)
-            steps = steps[2:]
-        for message in reversed(messages):
-            chain.append(message.options)
-        return chain
+        along = descend(file, element.path)
+        messages = [proto for proto in along if isinstance(proto, DescriptorProto)]
+        return [message.options for message in reversed(messages)]
 
     # -- fields ----------------------------------------------------------------------
     def kind(self, field: FieldElement) -> str:
