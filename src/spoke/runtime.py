@@ -38,6 +38,7 @@ from spoke.services.pull import PullService
 from spoke.services.push import PushService
 from spoke.services.registry import Services
 from spoke.services.schemas import SchemaCompiler
+from spoke.services.search import SearchService
 from spoke.services.sprocket import Sprocket
 from spoke.services.versions import VersionReader
 from spoke.services.visibility import Visibility
@@ -136,19 +137,11 @@ async def build_services(
     compiler, sprocket = await _compiling(
         settings, backends, protoc, reader, dependencies, registry
     )
-    governance = GovernanceService(
-        backends.metadata,
-        backends.policies,
-        SchemaCompiler(
-            reader,
-            backends.blobs,
-            protoc,
-            backends.cache,
-            dependencies,
-            prefix=settings.cache_prefix,
-        ),
-        limits,
+    schemas = SchemaCompiler(
+        reader, backends.blobs, protoc, backends.cache, dependencies, prefix=settings.cache_prefix
     )
+    governance = GovernanceService(backends.metadata, backends.policies, schemas, limits)
+    search = SearchService(backends.metadata, backends.search, schemas)
     push = PushService(
         backends.metadata,
         backends.blobs,
@@ -158,6 +151,7 @@ async def build_services(
         limits,
         on_stored=compiler.enqueue,
         governance=governance,
+        search=search,
     )
     visibility = Visibility(
         backends.metadata, backends.cache, MemoryCache(max_entries=10_000, tier="visibility")
@@ -173,6 +167,7 @@ async def build_services(
         graph=DependencyGraph(backends.metadata, reader, dependencies),
         keys=KeyManagement(keys or build_keys(backends)),
         visibility=visibility,
+        search=search,
         sprocket=sprocket,
     )
 
@@ -192,6 +187,22 @@ async def build_sprocket(
         settings, backends, build_protoc(settings), reader, dependencies, registry
     )
     return sprocket
+
+
+def build_search(settings: Settings, backends: Backends) -> SearchService:
+    """Search alone (``spoke admin reindex``): the index, and the compiler that indexes
+    versions stored before it."""
+    reader = build_reader(settings, backends)
+    dependencies = DependencyResolver(reader, backends.blobs)
+    schemas = SchemaCompiler(
+        reader,
+        backends.blobs,
+        build_protoc(settings),
+        backends.cache,
+        dependencies,
+        prefix=settings.cache_prefix,
+    )
+    return SearchService(backends.metadata, backends.search, schemas)
 
 
 def build_keys(backends: Backends) -> KeyService:

@@ -34,6 +34,7 @@ from spoke.api.routers import api_keys, compile, files, modules, versions
 from spoke.api.routers import audit as audit_router
 from spoke.api.routers import dependencies as dependencies_router
 from spoke.api.routers import governance as governance_router
+from spoke.api.routers import search as search_router
 from spoke.auth.keys import KEYS_CHANGED
 from spoke.config import Settings
 from spoke.ops.health import Health, watch_backends
@@ -236,6 +237,7 @@ def create_app(
     app.include_router(api_keys.router)
     app.include_router(audit_router.router)
     app.include_router(governance_router.router)
+    app.include_router(search_router.router)
     instrument_app(app)  # server spans around everything above
     app.state.health = health
     app.state.registry = registry

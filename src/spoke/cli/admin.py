@@ -41,3 +41,26 @@ def admin_create_key(
         }
 
     print_new_key(asyncio.run(run()))
+
+
+@app.command("reindex")
+@friendly_errors
+def admin_reindex() -> None:
+    """Index for search every stored version not indexed yet: those pushed before the
+    search index existed (pushes index their version themselves), or whose indexing
+    failed. Safe to run again, and while the registry serves."""
+    from spoke.cli.output import out
+    from spoke.runtime import build_search
+    from spoke.storage.factory import open_backends
+
+    settings = Settings.from_environment()
+
+    async def run() -> int:
+        backends = await open_backends(settings)
+        try:
+            return await build_search(settings, backends).reindex()
+        finally:
+            await backends.close()
+
+    indexed = asyncio.run(run())
+    out.print(f"indexed {indexed} version(s)")

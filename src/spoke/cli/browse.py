@@ -85,3 +85,49 @@ def versions_list(
     for v in items:
         table.add_row(v["version"], str(v["file_count"]), v["digest"], v["created_at"])
     out.print(table if items else f"{module} has no versions")
+
+
+@app.command()
+@friendly_errors
+def search(
+    query: Annotated[str, typer.Argument(help="Words of a name or of a comment.")],
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="Only module, package, message, enum, service, rpc, field or enum_value."
+        ),
+    ] = None,
+    module: Annotated[str | None, typer.Option("--module", "-m", help="Only this module.")] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", "-v", help="This version (with --module).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="At most this many.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
+    registry: Registry = DEFAULT_REGISTRY,
+    token: Token = None,
+) -> None:
+    """Search messages, enums, services, RPCs, fields, packages and modules by name and
+    comment (the latest version of each module unless --version)."""
+    params = {"q": query, "kind": kind, "module": module, "version": version}
+    with RegistryClient(registry, token) as client:
+        items = list(
+            client.paginate(
+                "/search",
+                limit=limit,
+                params={k: v for k, v in params.items() if v is not None},
+            )
+        )
+    if as_json:
+        print_data(json.dumps(items, indent=2))
+        return
+    table = Table("kind", "name", "module", "where", "comment")
+    for hit in items:
+        where = f"{hit['file']}:{hit['line']}" if hit["file"] else ""
+        table.add_row(
+            hit["kind"],
+            hit["full_name"],
+            f"{hit['module']}@{hit['version']}",
+            where,
+            hit["snippet"],
+        )
+    out.print(table if items else "nothing found")

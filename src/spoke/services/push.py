@@ -26,6 +26,7 @@ from spoke.services.dependencies import DependencyResolver
 from spoke.services.files import FileLimits, read_tree
 from spoke.services.governance import GovernanceService, PolicyCheck
 from spoke.services.modules import validate_description
+from spoke.services.search import SearchService
 from spoke.services.versions import VersionReader
 from spoke.services.visibility import ReadScope
 from spoke.storage.blobs import BlobStore
@@ -72,6 +73,7 @@ class PushService:
         *,
         on_stored: Callable[[str, str], Awaitable[None]] | None = None,
         governance: GovernanceService | None = None,
+        search: SearchService | None = None,
     ) -> None:
         self._metadata = metadata
         self._blobs = blobs
@@ -81,6 +83,7 @@ class PushService:
         self._limits = limits
         self._on_stored = on_stored
         self._governance = governance
+        self._search = search
 
     async def push(
         self, request: PushRequest, scope: ReadScope, *, dry_run: bool = False
@@ -154,6 +157,8 @@ class PushService:
             # Its policy will compare the next push with this one (modules without a
             # policy pay nothing; a policy set later compiles on demand).
             await self._governance.version_stored(stored, compiled.descriptor_set)
+        if self._search is not None:
+            await self._search.index_pushed(stored, compiled.descriptor_set)
         return PushResult(stored, created=True, policy=check)
 
     async def _closure(

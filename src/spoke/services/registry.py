@@ -14,6 +14,7 @@ from spoke.services.keys import KeyManagement
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushService
+from spoke.services.search import SearchService
 from spoke.services.sprocket import Sprocket
 from spoke.services.versions import VersionReader
 from spoke.services.visibility import Visibility
@@ -31,5 +32,6 @@ class Services:
     graph: DependencyGraph
     keys: KeyManagement
     visibility: Visibility
+    search: SearchService
     #: The compile worker, run in this process when ``Settings.runs_embedded_worker``.
     sprocket: Sprocket

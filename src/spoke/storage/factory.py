@@ -28,6 +28,8 @@ from spoke.storage.policies import PolicyStore
 from spoke.storage.policies.sql import SqlPolicyStore
 from spoke.storage.queue import CompileQueue
 from spoke.storage.queue.sql import SqlCompileQueue
+from spoke.storage.search import SearchIndex
+from spoke.storage.search.sql import SqlSearchIndex
 from spoke.storage.sql import Database
 from spoke.telemetry.metrics import StorageMetrics
 from spoke.telemetry.tracing import instrument_engine
@@ -42,6 +44,7 @@ class Backends:
     keys: KeyStore
     audit: AuditLog
     policies: PolicyStore
+    search: SearchIndex
 
     async def close(self) -> None:
         await self.queue.close()
@@ -181,6 +184,7 @@ async def open_backends(
             keys=SqlKeyStore(database),
             audit=SqlAuditLog(database),
             policies=SqlPolicyStore(database),
+            search=SqlSearchIndex(database),
         )
     except BaseException:
         await metadata.close()

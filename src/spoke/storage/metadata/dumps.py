@@ -8,6 +8,7 @@ import asyncio
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spoke.domain.errors import InvalidArgument, Unavailable
+from spoke.storage.search import sqlite_fts
 from spoke.storage.sql import Database
 
 if TYPE_CHECKING:
@@ -82,7 +84,7 @@ class SqliteDumps:
                     table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 - our table names
                     for table in COUNTED
                 }
-                sql = "\n".join(conn.iterdump()).encode()
+                sql = "\n".join(_without_fts(conn.iterdump())).encode()
                 conn.execute("ROLLBACK")
                 return sql, counts
             finally:
@@ -108,6 +110,17 @@ class SqliteDumps:
 
     async def object_keys(self) -> list[str]:
         return await _object_keys(self._db)
+
+
+def _without_fts(statements: Iterable[str]) -> Iterator[str]:
+    """A SQLite dump without the search index's FTS table (``iterdump`` writes a virtual
+    table's shadow tables and a raw ``sqlite_master`` row, which do not load back), and
+    with statements that make it again, rebuilt from ``search_entries``, at the end."""
+    for statement in statements:
+        if statement == "COMMIT;":
+            yield from (f"{made};" for made in sqlite_fts.restore_statements())
+        if not sqlite_fts.is_fts_dump_statement(statement):
+            yield statement
 
 
 def without_password(url: str) -> tuple[str, str | None]:

@@ -200,3 +200,25 @@ server_secrets = sa.Table(
     sa.Column("value", sa.LargeBinary, nullable=False),  # random bytes, never shown
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+search_entries = sa.Table(
+    "search_entries",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column(
+        "version_id",
+        sa.BigInteger,
+        sa.ForeignKey("versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("kind", sa.String(16), nullable=False),  # spoke.domain.symbols.Kind
+    sa.Column("full_name", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),  # the last part, lower case: exact hits first
+    sa.Column("words", sa.Text, nullable=False),  # spoke.domain.symbols.name_words
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("file", sa.Text, nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    # Full text: on PostgreSQL a generated tsvector column with a GIN index, on SQLite an
+    # FTS5 table kept in step by triggers (both made by migration 0008, not here).
+    sa.Index("ix_search_entries_version_id", "version_id"),
+)
