@@ -4,11 +4,12 @@ output shapes and exit status, the config read from DIR/buf.yaml."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.buf_reference import buf_breaking, write_buf_yaml
+from tests.buf_reference import buf_binary, buf_breaking, write_buf_yaml
 from tests.functional.live_server import Server, cli, running_server
 from tests.functional.test_governance_api import PATH, V1, V2_BREAKING
 
@@ -84,3 +85,28 @@ def test_lint_and_diff(server: Server, tmp_path: Path) -> None:
     assert "2 breaking change(s)" in shown.stdout
     other = cli(server, "diff", "acme.pay@v1.0.0", "acme.other@v2.0.0")
     assert other.returncode == 1 and "one module" in other.stderr
+
+
+def test_findings_without_a_file_print_as_buf_prints_them(server: Server, tmp_path: Path) -> None:
+    """A deleted file has no ``path`` in buf's JSON (never ``"path": null``) and is
+    ``<input>`` in its other formats: stdout compared byte for byte with buf's."""
+    old = tree(tmp_path / "old", V1)
+    (old / "acme/pay/v1/extra.proto").write_text(
+        'syntax = "proto3";\npackage acme.pay.v1;\nmessage Extra {}\n'
+    )
+    assert cli(server, "push", str(old), "-m", "acme.pay", "-v", "v1.0.0").returncode == 0
+    new = tree(tmp_path / "new", V1)
+    write_buf_yaml(new, breaking={"use": ["FILE"]})
+    write_buf_yaml(old)
+    for error_format in ("json", "text", "msvs", "github-actions"):
+        ours = cli(
+            server, "breaking", str(new), "--against", "acme.pay@v1.0.0",
+            "--error-format", error_format,
+        )  # fmt: skip
+        theirs = subprocess.run(
+            [buf_binary(), "breaking", "--against", str(old), "--error-format", error_format],
+            cwd=new, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), error_format
+        if error_format == "json":
+            assert '"type":"FILE_NO_DELETE"' in ours.stdout and "null" not in ours.stdout

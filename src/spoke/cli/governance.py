@@ -12,6 +12,7 @@ import orjson
 import typer
 import yaml
 
+from spoke.cli.buf_formats import FORMATS, as_text
 from spoke.cli.client import CliError, RegistryClient, path_of
 from spoke.cli.localfiles import check_inside
 from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token, friendly_errors
@@ -23,7 +24,11 @@ app = typer.Typer()
 FINDINGS_EXIT = 100
 
 ErrorFormat = Annotated[
-    str, typer.Option("--error-format", help="text (path:line:column:message) or json (buf's).")
+    str,
+    typer.Option(
+        "--error-format",
+        help="text (path:line:column:message), json, msvs or github-actions, as buf prints them.",
+    ),
 ]
 Deps = Annotated[
     list[str] | None, typer.Option("--dep", "-d", help="A dependency as MODULE@VERSION.")
@@ -55,18 +60,12 @@ def parse_ref(text: str, option: str) -> tuple[str, str]:
 
 
 def report(findings: list[dict[str, Any]], error_format: str) -> None:
-    if error_format not in ("text", "json"):
-        raise CliError(f"--error-format {error_format!r}: use text or json")
+    """Print ``findings`` in buf's ``error_format``; exit 100 when there are any, as buf."""
+    shape = FORMATS.get(error_format)
+    if shape is None:
+        raise CliError(f"--error-format {error_format!r}: use one of {', '.join(FORMATS)}")
     for finding in findings:
-        if error_format == "json":
-            print_data(orjson.dumps(finding).decode())
-        else:
-            where = finding.get("path") or "<input>"
-            out.print(
-                f"{where}:{finding['start_line']}:{finding['start_column']}:{finding['message']}",
-                highlight=False,
-                soft_wrap=True,
-            )
+        print_data(shape(finding))
     if findings:
         raise typer.Exit(FINDINGS_EXIT)
 
@@ -150,9 +149,4 @@ def diff(
     breaking_found = result["breaking"]
     out.print(f"{len(breaking_found)} breaking change(s)", highlight=False)
     for finding in breaking_found:
-        out.print(
-            f"  {finding.get('path') or '<input>'}:{finding['start_line']}:"
-            f"{finding['start_column']}:{finding['message']} ({finding['type']})",
-            highlight=False,
-            soft_wrap=True,
-        )
+        out.print(f"  {as_text(finding)} ({finding['type']})", highlight=False, soft_wrap=True)
