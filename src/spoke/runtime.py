@@ -38,6 +38,7 @@ from spoke.services.pull import PullService
 from spoke.services.push import PushService
 from spoke.services.registry import Services
 from spoke.services.schemas import SchemaCompiler
+from spoke.services.sdk import SdkPackages
 from spoke.services.search import SearchService
 from spoke.services.sprocket import Sprocket
 from spoke.services.versions import VersionReader
@@ -169,6 +170,7 @@ async def build_services(
         visibility=visibility,
         search=search,
         sprocket=sprocket,
+        sdk=SdkPackages.build(backends.metadata, backends.blobs, reader, dependencies, compiler),
     )
 
 

@@ -26,6 +26,8 @@ from spoke.domain.errors import (
 from spoke.storage.blobs import BlobNotFound
 
 log = structlog.get_logger(__name__)
+#: Where the package managers' protocols live (``api/routers/sdk_*``).
+SDK_PREFIX = "/sdk/"
 
 # Most specific first: a class's own entry wins over its base's.
 STATUS: dict[type[SpokeError], int] = {
@@ -94,12 +96,18 @@ def error_response(
     )
 
 
-async def _spoke_error(_: Request, exc: Exception) -> Response:
+def _challenge(request: Request) -> str:
+    # pip and go send an API key as HTTP Basic and ask for one only after a Basic challenge.
+    return "Basic" if request.url.path.startswith(SDK_PREFIX) else "Bearer"
+
+
+async def _spoke_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SpokeError)
     status = status_of(exc)
     if status >= 500:
         log.error("request failed", error=exc.code, message=exc.message)
-    headers = {"WWW-Authenticate": 'Bearer realm="spoke"'} if status == 401 else None
+    challenge = f'{_challenge(request)} realm="spoke"'
+    headers = {"WWW-Authenticate": challenge} if status == 401 else None
     # A module hidden by the access check is answered like a missing one, but it is a
     # refusal for the audit log.
     refused = True if isinstance(exc, HiddenModule) else None

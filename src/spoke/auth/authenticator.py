@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 
@@ -18,6 +20,22 @@ def bearer(authorization: str) -> str | None:
     scheme, _, credential = authorization.strip().partition(" ")
     credential = credential.strip()
     return credential if scheme.lower() == "bearer" and credential else None
+
+
+def credential_of(authorization: str) -> str | None:
+    """The credential of an ``Authorization`` header: a ``Bearer`` token, or the password
+    of ``Basic`` (any user name), which is how pip and go send an API key; else None."""
+    if (token := bearer(authorization)) is not None:
+        return token
+    scheme, _, encoded = authorization.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    _, colon, password = decoded.partition(":")
+    return password if colon and password else None
 
 
 class Authenticator:
@@ -37,9 +55,12 @@ class Authenticator:
             return EVERYONE
         if not authorization:
             return ANONYMOUS
-        credential = bearer(authorization)
+        credential = credential_of(authorization)
         if credential is None:
-            raise Unauthenticated("send the credential as 'Authorization: Bearer <token>'")
+            raise Unauthenticated(
+                "send the credential as 'Authorization: Bearer <token>' (or as the password "
+                "of HTTP Basic)"
+            )
         if credential.startswith(TOKEN_PREFIX):
             return await self.keys.verify(credential)
         if self._tokens is not None:
@@ -57,7 +78,7 @@ class Authenticator:
         """
         if self.mode is AuthMode.NONE:
             return EVERYONE.subject
-        credential = bearer(authorization) if authorization else None
+        credential = credential_of(authorization) if authorization else None
         if credential is None:
             return ANONYMOUS.subject
         if credential.startswith(TOKEN_PREFIX):

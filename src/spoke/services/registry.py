@@ -14,6 +14,7 @@ from spoke.services.keys import KeyManagement
 from spoke.services.modules import ModuleService
 from spoke.services.pull import PullService
 from spoke.services.push import PushService
+from spoke.services.sdk import SdkPackages
 from spoke.services.search import SearchService
 from spoke.services.sprocket import Sprocket
 from spoke.services.versions import VersionReader
@@ -35,3 +36,5 @@ class Services:
     search: SearchService
     #: The compile worker, run in this process when ``Settings.runs_embedded_worker``.
     sprocket: Sprocket
+    #: Generated SDKs for package managers (pip, npm, go).
+    sdk: SdkPackages
