@@ -35,6 +35,7 @@ from spoke.api.routers import audit as audit_router
 from spoke.api.routers import dependencies as dependencies_router
 from spoke.api.routers import governance as governance_router
 from spoke.api.routers import search as search_router
+from spoke.api.ui import router as ui_router
 from spoke.auth.keys import KEYS_CHANGED
 from spoke.config import Settings
 from spoke.ops.health import Health, watch_backends
@@ -239,6 +240,7 @@ def create_app(
     app.include_router(governance_router.router)
     app.include_router(sdk_python.router)
     app.include_router(search_router.router)
+    app.include_router(ui_router)
     instrument_app(app)  # server spans around everything above
     app.state.health = health
     app.state.registry = registry
