@@ -110,3 +110,23 @@ def test_findings_without_a_file_print_as_buf_prints_them(server: Server, tmp_pa
         assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), error_format
         if error_format == "json":
             assert '"type":"FILE_NO_DELETE"' in ours.stdout and "null" not in ours.stdout
+
+
+def test_lint_reads_a_v1_buf_yaml_as_buf_does(server: Server, tmp_path: Path) -> None:
+    """A v1 buf.yaml: comment ignores are off unless allowed, so buf reports what the
+    ``buf:lint:ignore`` comments would hide under v2; the CLI sends the file's version."""
+    from tests.integration.test_buf_v1_configs import _ALIASES
+
+    root = tmp_path / "v1"
+    (root / "acme/alias/v1").mkdir(parents=True)
+    (root / "acme/alias/v1/alias.proto").write_text(_ALIASES)
+    for config in ("version: v1\n", "version: v1\nlint:\n  allow_comment_ignores: true\n"):
+        (root / "buf.yaml").write_text(config)
+        ours = cli(server, "lint", str(root), "--error-format", "json")
+        theirs = subprocess.run(
+            [buf_binary(), "lint", "--error-format", "json"],
+            cwd=root, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), config
+        if "allow_comment_ignores" not in config:
+            assert '"type":"ENUM_FIRST_VALUE_ZERO"' in ours.stdout

@@ -36,7 +36,9 @@ Deps = Annotated[
 
 
 def buf_config(directory: Path, section: str) -> dict[str, Any] | None:
-    """DIR/buf.yaml's ``breaking:`` or ``lint:`` section (None: no file, or no section)."""
+    """DIR/buf.yaml's ``breaking:`` or ``lint:`` section (None: no file). A v1 or v1beta1
+    file's section carries its ``version``, which changes the rules' names, categories
+    and defaults (v1 comment ignores are off unless ``allow_comment_ignores: true``)."""
     path = directory / "buf.yaml"
     if not path.is_file():
         return None
@@ -49,6 +51,9 @@ def buf_config(directory: Path, section: str) -> dict[str, Any] | None:
     found = document.get(section)
     if found is not None and not isinstance(found, dict):
         raise CliError(f"{path}: `{section}:` must be a mapping")
+    version = document.get("version")
+    if version in ("v1", "v1beta1"):
+        return {**(found or {}), "version": version}
     return found
 
 

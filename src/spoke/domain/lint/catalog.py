@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from spoke.domain.lint import legacy_rules as legacy
+
 MINIMAL = "MINIMAL"
 BASIC = "BASIC"
 STANDARD = "STANDARD"
@@ -161,24 +163,54 @@ RULE_IDS: tuple[str, ...] = tuple(info.id for info in RULE_INFOS)
 _BY_ID = {info.id: info for info in RULE_INFOS}
 
 
-def is_known(name: str) -> bool:
-    """Whether ``name`` is a rule ID or a category (aliases included)."""
-    return name in _BY_ID or name in CATEGORIES or name in CATEGORY_ALIASES
+#: Rules only older buf.yaml versions know (v1beta1's FIELD_NO_DESCRIPTOR).
+LEGACY_ONLY_RULE_IDS: tuple[str, ...] = ("FIELD_NO_DESCRIPTOR",)
+
+#: buf.yaml versions, each with its rules' categories and its default rules (buf 1.75).
+VERSIONS = ("v1beta1", "v1", "v2")
+_V2_RULES = {info.id: info.categories for info in RULE_INFOS}
+_RULES: dict[str, dict[str, tuple[str, ...]]] = {
+    "v2": _V2_RULES,
+    "v1": {**legacy.V1_RULES, **dict.fromkeys(legacy.V1_DEPRECATED, ())},
+    "v1beta1": {**legacy.V1BETA1_RULES, **dict.fromkeys(legacy.V1BETA1_DEPRECATED, ())},
+}
+_DEFAULTS = {
+    "v2": frozenset(r for r, cats in _V2_RULES.items() if STANDARD in cats),
+    "v1": legacy.V1_DEFAULTS,
+    "v1beta1": legacy.V1BETA1_DEFAULTS,
+}
 
 
-def expand(names: Iterable[str]) -> set[str]:
+def _categories(version: str) -> set[str]:
+    return {c for cats in _RULES[version].values() for c in cats}
+
+
+def is_known(name: str, version: str = "v2") -> bool:
+    """Whether ``name`` is a rule ID or a category (aliases included) of ``version``."""
+    if version == "v2":
+        return name in _BY_ID or name in CATEGORIES or name in CATEGORY_ALIASES
+    return name in _RULES[version] or name in _categories(version)
+
+
+def defaults(version: str = "v2") -> frozenset[str]:
+    """The rules buf runs when ``use`` is empty."""
+    return _DEFAULTS[version]
+
+
+def expand(names: Iterable[str], version: str = "v2") -> set[str]:
     """The rule IDs that rule IDs and categories name (every name must be known)."""
+    rules = _RULES[version]
     found: set[str] = set()
     for name in names:
-        category = CATEGORY_ALIASES.get(name, name)
-        if category in CATEGORIES:
-            found.update(info.id for info in RULE_INFOS if category in info.categories)
+        category = CATEGORY_ALIASES.get(name, name) if version == "v2" else name
+        if name in rules:
+            found.add(name)
         else:
-            found.add(_BY_ID[name].id)
+            found.update(rule for rule, cats in rules.items() if category in cats)
     return found
 
 
-def in_group(rule_id: str, name: str) -> bool:
+def in_group(rule_id: str, name: str, version: str = "v2") -> bool:
     """Whether the rule ID or category ``name`` covers ``rule_id``."""
-    category = CATEGORY_ALIASES.get(name, name)
-    return rule_id == name or category in _BY_ID[rule_id].categories
+    category = CATEGORY_ALIASES.get(name, name) if version == "v2" else name
+    return rule_id == name or category in _RULES[version].get(rule_id, ())

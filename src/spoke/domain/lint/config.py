@@ -1,4 +1,8 @@
-"""Lint configuration with the semantics of buf.yaml v2's ``lint:`` section.
+"""Lint configuration with the semantics of a buf.yaml's ``lint:`` section: v2 by default,
+or v1 / v1beta1 when the section carries ``version`` (the CLI copies it from the file).
+Each version has buf 1.75's rule IDs, categories and defaults for it; v1 and v1beta1
+read ``allow_comment_ignores`` (comment ignores are off unless it is true) where v2 reads
+``disallow_comment_ignores``.
 
 :func:`parse_lint_config` reads the mapping (as YAML or JSON decodes it) and rejects
 what buf rejects: unknown keys, unknown rule IDs or categories, values of the wrong type
@@ -49,9 +53,9 @@ def path_matches(file: str, path: str) -> bool:
     return path == "." or file == path or file.startswith(path + "/")
 
 
-def _check_names(names: tuple[str, ...], key: str) -> None:
+def _check_names(names: tuple[str, ...], key: str, version: str) -> None:
     for name in names:
-        if not catalog.is_known(name):
+        if not catalog.is_known(name, version):
             raise InvalidLintConfig(f"lint.{key}: {name!r} is not a known rule or category ID")
 
 
@@ -75,11 +79,17 @@ class LintConfig:
     service_suffix: str = DEFAULT_SERVICE_SUFFIX
     disallow_comment_ignores: bool = False
     disable_builtin: bool = False
+    #: The buf.yaml version whose rules, categories and defaults apply.
+    version: str = "v2"
 
     def __post_init__(self) -> None:
-        _check_names(self.use, "use")
-        _check_names(self.except_, "except")
-        _check_names(tuple(self.ignore_only), "ignore_only")
+        if self.version not in catalog.VERSIONS:
+            raise InvalidLintConfig(
+                f"lint: version {self.version!r} is not one of {', '.join(catalog.VERSIONS)}"
+            )
+        _check_names(self.use, "use", self.version)
+        _check_names(self.except_, "except", self.version)
+        _check_names(tuple(self.ignore_only), "ignore_only", self.version)
         # Canonical paths, so matching is a plain prefix test.
         object.__setattr__(self, "ignore", tuple(normalize_path(p) for p in self.ignore))
         only = {
@@ -95,15 +105,19 @@ class LintConfig:
         ``except``; none when ``disable_builtin``."""
         if self.disable_builtin:
             return []
-        chosen = catalog.expand(self.use or (catalog.STANDARD,)) - catalog.expand(self.except_)
-        return [rule_id for rule_id in catalog.RULE_IDS if rule_id in chosen]
+        version = self.version
+        chosen = catalog.expand(self.use, version) if self.use else set(catalog.defaults(version))
+        chosen -= catalog.expand(self.except_, version)
+        ordered = (*catalog.RULE_IDS, *catalog.LEGACY_ONLY_RULE_IDS)
+        return [rule_id for rule_id in ordered if rule_id in chosen]
 
     def ignores(self, rule_id: str, file: str) -> bool:
         """Whether ``ignore`` or ``ignore_only`` drops ``rule_id``'s findings in ``file``."""
         if any(path_matches(file, path) for path in self.ignore):
             return True
         return any(
-            catalog.in_group(rule_id, name) and any(path_matches(file, p) for p in paths)
+            catalog.in_group(rule_id, name, self.version)
+            and any(path_matches(file, p) for p in paths)
             for name, paths in self.ignore_only.items()
         )
 
@@ -118,6 +132,9 @@ _BOOL_KEYS = (
 )
 _LIST_KEYS = ("use", "except", "ignore")
 KNOWN_KEYS = frozenset((*_LIST_KEYS, "ignore_only", *_STRING_KEYS, *_BOOL_KEYS))
+#: v1 and v1beta1: ``allow_comment_ignores`` instead of v2's two last boolean keys.
+_V1_BOOL_KEYS = (*_BOOL_KEYS[:3], "allow_comment_ignores")
+V1_KNOWN_KEYS = frozenset((*_LIST_KEYS, "ignore_only", *_STRING_KEYS, *_V1_BOOL_KEYS))
 
 
 def _strings(value: Any, key: str) -> tuple[str, ...]:
@@ -136,11 +153,20 @@ def parse_lint_config(section: Mapping[str, Any] | None) -> LintConfig:
         return LintConfig()
     if not isinstance(section, Mapping):
         raise InvalidLintConfig("lint: expected a mapping")
-    unknown = sorted(str(key) for key in section if key not in KNOWN_KEYS)
+    section = dict(section)
+    version = section.pop("version", "v2")
+    if not isinstance(version, str) or version not in catalog.VERSIONS:
+        raise InvalidLintConfig(
+            f"lint: version {version!r} is not one of {', '.join(catalog.VERSIONS)}"
+        )
+    known, bool_keys = (
+        (KNOWN_KEYS, _BOOL_KEYS) if version == "v2" else (V1_KNOWN_KEYS, _V1_BOOL_KEYS)
+    )
+    unknown = sorted(str(key) for key in section if key not in known)
     if unknown:
         raise InvalidLintConfig(
-            f"lint: unknown key(s) {', '.join(unknown)}; expected some of "
-            f"{', '.join(sorted(KNOWN_KEYS))}"
+            f"lint: unknown key(s) {', '.join(unknown)} in a {version} buf.yaml; expected "
+            f"some of {', '.join(sorted(known))}"
         )
     options: dict[str, Any] = {}
     for key in _STRING_KEYS:
@@ -149,11 +175,13 @@ def parse_lint_config(section: Mapping[str, Any] | None) -> LintConfig:
             raise InvalidLintConfig(f"lint.{key}: expected a string")
         if value:  # buf reads an empty suffix as "use the default"
             options[key] = value
-    for key in _BOOL_KEYS:
+    for key in bool_keys:
         value = section.get(key)
         if value is not None and not isinstance(value, bool):
             raise InvalidLintConfig(f"lint.{key}: expected true or false")
         options[key] = bool(value)
+    if version != "v2":  # v1: comment ignores are off unless allowed
+        options["disallow_comment_ignores"] = not options.pop("allow_comment_ignores")
     only = section.get("ignore_only")
     if only is not None and not isinstance(only, Mapping):
         raise InvalidLintConfig("lint.ignore_only: expected a mapping of rule IDs to paths")
@@ -165,5 +193,6 @@ def parse_lint_config(section: Mapping[str, Any] | None) -> LintConfig:
             str(name): _strings(paths, f"ignore_only.{name}")
             for name, paths in (only or {}).items()
         },
+        version=version,
         **options,
     )

@@ -55,9 +55,13 @@ _CHECKS: dict[str, Check] = {
     "RPC_NO_SERVER_STREAMING": rpcs.rpc_no_server_streaming,
     "STABLE_PACKAGE_NO_IMPORT_UNSTABLE": imports.stable_package_no_import_unstable,
     "IMPORT_NO_WEAK": values.import_no_weak,
+    "FIELD_NO_DESCRIPTOR": naming.field_no_descriptor,
 }
 
-if set(_CHECKS) != set(catalog.RULE_IDS):  # pragma: no cover - a wiring mistake
+if set(_CHECKS) != {
+    *catalog.RULE_IDS,
+    *catalog.LEGACY_ONLY_RULE_IDS,
+}:  # pragma: no cover - a wiring mistake
     raise RuntimeError("every catalogued lint rule needs exactly one check")
 
 CHECKS = MappingProxyType(_CHECKS)

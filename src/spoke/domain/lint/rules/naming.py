@@ -42,6 +42,20 @@ def field_lower_snake_case(ctx: Context) -> Iterator[Problem]:
                 yield ctx.at(file, field.child(walk.NAME), message)
 
 
+def field_no_descriptor(ctx: Context) -> Iterator[Problem]:
+    """v1beta1 only: a field named like ``descriptor`` clashes with generated accessors."""
+    for file in ctx.files:
+        for field in walk.fields(file):
+            name = field.node.name
+            if name.strip("_").lower() == "descriptor":
+                yield ctx.at(
+                    file,
+                    field.child(walk.NAME),
+                    f'Field name "{name}" cannot be any capitalization of "descriptor" with any '
+                    "number of prefix or suffix underscores.",
+                )
+
+
 def message_pascal_case(ctx: Context) -> Iterator[Problem]:
     for file in ctx.files:
         for msg in walk.messages(file):
