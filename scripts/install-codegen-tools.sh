@@ -13,6 +13,11 @@ declare -A PACKAGES=(
   [protoc-gen-go-grpc]=protoc-gen-go-grpc
   [protobuf-compiler-grpc]=grpc_cpp_plugin
   [protobuf-compiler-grpc-java-plugin]=grpc_java_plugin
+  # Go 1.19 and the Go protobuf runtime, for the generated-SDK test's `go build` (the Go
+  # module proxy may be out of reach: the consumer replaces google.golang.org/protobuf
+  # with Debian's copy).
+  [golang-go]=go
+  [golang-google-protobuf-dev]=true
 )
 
 missing=()
@@ -22,6 +27,12 @@ for package in "${!PACKAGES[@]}"; do
     missing+=("$package")
   fi
 done
+
+# Node.js and npm (protoc-gen-es, and the generated-SDK test's `npm install`), unless some
+# npm is already there: a Node.js from elsewhere must not be replaced by Debian's.
+if ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -34,7 +45,7 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# TypeScript (protoc-gen-es), only where Node.js is present: optional for the tests.
+# TypeScript and JavaScript (protoc-gen-es), where Node.js is present.
 if command -v npm >/dev/null && ! command -v protoc-gen-es >/dev/null; then
   echo "install-codegen-tools: installing @bufbuild/protoc-gen-es"
   npm install -g --no-fund --no-audit --loglevel=error @bufbuild/protoc-gen-es

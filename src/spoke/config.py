@@ -211,6 +211,9 @@ class Settings(BaseSettings):
     compile_lease: float = Field(default=60.0, gt=0)
     compile_max_attempts: int = Field(default=3, ge=1)
 
+    # Generated SDKs: the npm scope packages are published under (@spoke/acme.greet).
+    sdk_npm_scope: str = Field(default="spoke", pattern=r"^[a-z0-9][a-z0-9._-]{0,49}$")
+
     # Requests per client (the bearer credential, else the IP; the IP only in auth mode
     # "none") and route class, in `limits` notation; shared by every instance through Redis
     # when it is configured. Auth failures: per client address (see spoke.ratelimit.lockout).

@@ -170,7 +170,14 @@ async def build_services(
         visibility=visibility,
         search=search,
         sprocket=sprocket,
-        sdk=SdkPackages.build(backends.metadata, backends.blobs, reader, dependencies, compiler),
+        sdk=SdkPackages.build(
+            backends.metadata,
+            backends.blobs,
+            reader,
+            dependencies,
+            compiler,
+            npm_scope=settings.sdk_npm_scope,
+        ),
     )
 
 

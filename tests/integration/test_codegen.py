@@ -59,6 +59,7 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         {"google/cloud/location/locations_grpc.pb.go"},
     ),
     "typescript": ({"google/type/date_pb.ts"}, set()),
+    "javascript": ({"google/type/date_pb.js", "google/type/date_pb.d.ts"}, set()),
     "descriptor_set": ({"descriptor_set.binpb"}, set()),
 }
 BUILT_INTO_PROTOC = {"python", "cpp", "java", "kotlin", "csharp", "ruby", "php", "objc"}

@@ -30,7 +30,15 @@ from spoke.api.middleware.rate_limit import RateLimit
 from spoke.api.middleware.request_context import RequestContext
 from spoke.api.pagination import SECRET_NAME, PageTokens
 from spoke.api.response_cache import ResponseCache
-from spoke.api.routers import api_keys, compile, files, modules, sdk_python, versions
+from spoke.api.routers import (
+    api_keys,
+    compile,
+    files,
+    modules,
+    sdk_npm,
+    sdk_python,
+    versions,
+)
 from spoke.api.routers import audit as audit_router
 from spoke.api.routers import dependencies as dependencies_router
 from spoke.api.routers import governance as governance_router
@@ -239,6 +247,7 @@ def create_app(
     app.include_router(audit_router.router)
     app.include_router(governance_router.router)
     app.include_router(sdk_python.router)
+    app.include_router(sdk_npm.router)
     app.include_router(search_router.router)
     app.include_router(ui_router)
     instrument_app(app)  # server spans around everything above

@@ -26,8 +26,9 @@ from spoke.domain.errors import (
 from spoke.storage.blobs import BlobNotFound
 
 log = structlog.get_logger(__name__)
-#: Where the package managers' protocols live (``api/routers/sdk_*``).
-SDK_PREFIX = "/sdk/"
+#: The package managers' protocols whose clients send HTTP Basic (pip, go), and ask for
+#: credentials only after a Basic challenge (``api/routers/sdk_*``; npm sends Bearer).
+BASIC_PREFIXES = ("/sdk/python/", "/sdk/go/")
 
 # Most specific first: a class's own entry wins over its base's.
 STATUS: dict[type[SpokeError], int] = {
@@ -97,8 +98,7 @@ def error_response(
 
 
 def _challenge(request: Request) -> str:
-    # pip and go send an API key as HTTP Basic and ask for one only after a Basic challenge.
-    return "Basic" if request.url.path.startswith(SDK_PREFIX) else "Bearer"
+    return "Basic" if request.url.path.startswith(BASIC_PREFIXES) else "Bearer"
 
 
 async def _spoke_error(request: Request, exc: Exception) -> Response:

@@ -198,6 +198,15 @@ LANGUAGES: tuple[Language, ...] = (
         grpc_supported=True,
         manifest=_TS_MANIFEST,
     ),
+    # The same generator's JavaScript (ES modules) with declarations: runs without a
+    # TypeScript build, so it is what the npm SDK packages (``services/sdk/npm.py``).
+    Language(
+        "javascript",
+        "JavaScript",
+        "javascript",
+        (Output("es", "protoc-gen-es", ("target=js+dts", "import_extension=js")),),
+        grpc_supported=True,
+    ),
     Language("descriptor_set", "FileDescriptorSet", "descriptor_set", (DescriptorSetOutput(),)),
 )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from spoke.services.compile import CompileService
 from spoke.services.dependencies import DependencyResolver
+from spoke.services.sdk.npm import NpmPackages
 from spoke.services.sdk.python import PythonPackages
 from spoke.services.sdk.store import PackageStore
 from spoke.services.versions import VersionReader
@@ -27,6 +28,7 @@ class SdkPackages:
     """The package managers' views of the registry, one per ecosystem."""
 
     python: PythonPackages
+    npm: NpmPackages
 
     @classmethod
     def build(
@@ -36,6 +38,12 @@ class SdkPackages:
         reader: VersionReader,
         dependencies: DependencyResolver,
         compile: CompileService,
+        *,
+        npm_scope: str,
     ) -> SdkPackages:
         store = PackageStore(blobs)
-        return cls(python=PythonPackages(metadata, reader, dependencies, compile, store))
+        common = (metadata, reader, dependencies, compile, store)
+        return cls(
+            python=PythonPackages(*common),
+            npm=NpmPackages(*common, scope=npm_scope),
+        )

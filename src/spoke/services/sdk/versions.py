@@ -53,3 +53,11 @@ def _pep440_prerelease(identifiers: tuple[str, ...]) -> str | None:
     if len(rest) == 1 and rest[0].isdigit() and rest[0] != "0":
         return _PRE_LABELS[label] + rest[0]
     return None
+
+
+def npm(version: str) -> str | None:
+    """The npm version of a Spoke version: the semantic version without its ``v``
+    (``v2.0.0-rc.1`` → ``2.0.0-rc.1``), or None with build metadata, which npm drops
+    (``v1.0.0+a`` and ``v1.0.0+b`` would both be ``1.0.0``)."""
+    parsed = Version.parse(version)
+    return None if parsed.build else version.removeprefix("v")
