@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from spoke import __version__
-from spoke.cli import admin, browse, deps, governance, keys, registry, server
+from spoke.cli import admin, browse, deps, governance, keys, registry, sdk, server
 from spoke.cli.output import out
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.add_typer(server.app)  # serve, migrate, gc, backup, restore, sprocket
 app.add_typer(registry.app)  # push, pull, compile, languages
 app.add_typer(browse.app)  # show
 app.add_typer(governance.app)  # breaking, lint, diff
+app.add_typer(sdk.app)  # sdk
 app.add_typer(browse.modules_app, name="modules")
 app.add_typer(browse.versions_app, name="versions")
 app.add_typer(keys.app, name="keys")
