@@ -32,4 +32,5 @@ test: lint
 	bash scripts/install-observability-tools.sh
 	bash scripts/install-deploy-tools.sh
 	bash scripts/install-container-tools.sh
+	bash scripts/install-browser-tools.sh
 	$(BIN)/pytest
