@@ -213,6 +213,13 @@ class Settings(BaseSettings):
 
     # Generated SDKs: the npm scope packages are published under (@spoke/acme.greet).
     sdk_npm_scope: str = Field(default="spoke", pattern=r"^[a-z0-9][a-z0-9._-]{0,49}$")
+    # The Go module path prefix (registry.example.com/sdk/go): a first element with a dot
+    # and no port, as Go requires; unset, the Go SDK is off.
+    sdk_go_prefix: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+(/[a-z0-9][a-z0-9._~-]*)*$",
+        max_length=200,
+    )
 
     # Requests per client (the bearer credential, else the IP; the IP only in auth mode
     # "none") and route class, in `limits` notation; shared by every instance through Redis

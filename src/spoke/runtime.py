@@ -177,6 +177,7 @@ async def build_services(
             dependencies,
             compiler,
             npm_scope=settings.sdk_npm_scope,
+            go_prefix=settings.sdk_go_prefix,
         ),
     )
 

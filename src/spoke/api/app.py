@@ -35,6 +35,7 @@ from spoke.api.routers import (
     compile,
     files,
     modules,
+    sdk_go,
     sdk_npm,
     sdk_python,
     versions,
@@ -248,6 +249,7 @@ def create_app(
     app.include_router(governance_router.router)
     app.include_router(sdk_python.router)
     app.include_router(sdk_npm.router)
+    app.include_router(sdk_go.router)
     app.include_router(search_router.router)
     app.include_router(ui_router)
     instrument_app(app)  # server spans around everything above

@@ -43,4 +43,8 @@ class Generator(Protocol):
         grpc: bool,
         roots: Sequence[Mapping[str, bytes]],
         targets: Sequence[str],
-    ) -> dict[str, bytes]: ...
+        imports: Mapping[str, str] | None = None,
+    ) -> dict[str, bytes]:
+        """Generated files by path. ``imports`` (Go) gives files their import paths,
+        over their ``go_package`` (the SDK's module paths)."""
+        ...

@@ -55,9 +55,16 @@ class ProtocGenerator:
         grpc: bool,
         roots: Sequence[Mapping[str, bytes]],
         targets: Sequence[str],
+        imports: Mapping[str, str] | None = None,
     ) -> dict[str, bytes]:
         return await generate(
-            self._protoc, self._registry, language, grpc=grpc, roots=roots, targets=targets
+            self._protoc,
+            self._registry,
+            language,
+            grpc=grpc,
+            roots=roots,
+            targets=targets,
+            imports=imports,
         )
 
 

@@ -327,10 +327,13 @@ async def generate(
     grpc: bool,
     roots: Sequence[Mapping[str, bytes]],
     targets: Sequence[str] | None = None,
+    imports: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """Generate ``language_id`` code for ``targets`` (default: every ``.proto`` of
     ``roots[0]``, the module's own files); the other roots (its dependencies) are only on
     the import path. Well-known types are never generated. Returns the files by path.
+    ``imports`` maps files to Go import paths for languages with an import map, over
+    their ``go_package`` (and over ``go_import_paths``'s defaults).
 
     Raises what ``LanguageRegistry.get`` raises, ``InvalidArgument`` when a target is not
     in ``roots[0]`` or nothing is left to generate, and ``CompileFailed``.
@@ -351,11 +354,11 @@ async def generate(
         )
     if not chosen:
         raise InvalidArgument("nothing to generate: no .proto files besides well-known types")
-    imports = go_import_paths(roots) if language.needs_import_map else {}
+    mapped = {**go_import_paths(roots), **(imports or {})} if language.needs_import_map else {}
     return await protoc.generate(
         roots,
         chosen,
         lambda out: language.output_args(
-            out, grpc=grpc, toolchain=registry.toolchain, imports=imports
+            out, grpc=grpc, toolchain=registry.toolchain, imports=mapped
         ),
     )

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -112,6 +112,36 @@ class CompileService:
         version = await self._reader.get(module, ref)
         await self._dependencies.require_readable(version, scope)
         return version
+
+    async def generate_mapped(
+        self,
+        module: str,
+        ref: str,
+        language: str,
+        imports: Callable[[list[ModuleVersion]], Mapping[str, str]],
+        *,
+        scope: ReadScope,
+    ) -> dict[str, bytes]:
+        """Generate here, neither queued nor cached, with import paths of the caller's
+        making (``imports`` is given the version and its closure): for the Go SDK, whose
+        import paths are its own module paths rather than the files' ``go_package``."""
+        version = await self._version(module, ref, scope)
+        self._generator.check(language, False)
+        closure = await self._dependencies.closure(
+            version.module, version.dependencies, scope=scope
+        )
+        own = await read_protos(self._blobs, version)
+        roots = await self._dependencies.roots(
+            version.module, version.dependencies, own, scope=scope, closure=closure
+        )
+        self._metrics.protoc_runs.labels(language).inc()
+        return await self._generator.generate(
+            language,
+            grpc=False,
+            roots=[own, *roots],
+            targets=sorted(own),
+            imports=imports([version, *closure]),
+        )
 
     def artifact_stream(self, artifact: Artifact) -> AsyncIterator[bytes]:
         return self._blobs.stream(artifact.object_key)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from spoke.services.compile import CompileService
 from spoke.services.dependencies import DependencyResolver
+from spoke.services.sdk.go import GoModules
 from spoke.services.sdk.npm import NpmPackages
 from spoke.services.sdk.python import PythonPackages
 from spoke.services.sdk.store import PackageStore
@@ -29,6 +30,7 @@ class SdkPackages:
 
     python: PythonPackages
     npm: NpmPackages
+    go: GoModules
 
     @classmethod
     def build(
@@ -40,10 +42,12 @@ class SdkPackages:
         compile: CompileService,
         *,
         npm_scope: str,
+        go_prefix: str | None,
     ) -> SdkPackages:
         store = PackageStore(blobs)
         common = (metadata, reader, dependencies, compile, store)
         return cls(
             python=PythonPackages(*common),
             npm=NpmPackages(*common, scope=npm_scope),
+            go=GoModules(*common, prefix=go_prefix),
         )

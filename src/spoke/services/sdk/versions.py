@@ -61,3 +61,15 @@ def npm(version: str) -> str | None:
     (``v1.0.0+a`` and ``v1.0.0+b`` would both be ``1.0.0``)."""
     parsed = Version.parse(version)
     return None if parsed.build else version.removeprefix("v")
+
+
+def go(version: str) -> str | None:
+    """The Go module version of a Spoke version: the same text (Go versions are semantic
+    versions with a ``v``), or None with build metadata, which Go does not accept."""
+    return None if Version.parse(version).build else version
+
+
+def go_major_suffix(version: str) -> str:
+    """The module path's major-version suffix Go requires from v2 on (``/v2``), else ``""``."""
+    major = Version.parse(version).major
+    return f"/v{major}" if major >= 2 else ""
