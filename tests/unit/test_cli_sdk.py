@@ -22,7 +22,20 @@ def test_prints_pip_and_npm_lines() -> None:
     )
     assert "@spoke:registry=https://registry.test:8443/sdk/npm/" in lines
     assert "//registry.test:8443/sdk/npm/:_authToken=${SPOKE_TOKEN}" in lines
+    assert "--go-prefix" in result.output  # the Go SDK needs the registry's prefix
     assert "s3cr3t" not in result.output
+
+
+def test_go_lines() -> None:
+    result = CliRunner().invoke(
+        app, ["sdk", "go", "--registry", "https://registry.test:8443", "--go-prefix", "r.test/go"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert 'export GOPROXY="https://registry.test:8443/sdk/go,$(go env GOPROXY)"' in lines
+    assert "export GONOSUMDB=r.test/go" in lines
+    assert "machine registry.test login spoke password <API key>" in lines
+    assert "pip" not in result.output and "npm" not in result.output
 
 
 def test_one_ecosystem_and_another_scope() -> None:

@@ -1,5 +1,5 @@
 """``spoke sdk``: the lines that point each package manager at this registry's generated
-SDKs (pip, npm). It prints configuration only: no request, and never a credential (the
+SDKs (pip, npm, go). It prints configuration only: no request, and never a credential (the
 lines read the API key from ``$SPOKE_TOKEN`` or leave a placeholder)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class Ecosystem(StrEnum):
     ALL = "all"
     PYTHON = "python"
     NPM = "npm"
+    GO = "go"
 
 
 def python_lines(registry: str) -> str:
@@ -53,6 +54,29 @@ def npm_lines(registry: str, scope: str) -> str:
     )
 
 
+def go_lines(registry: str, prefix: str | None) -> str:
+    if prefix is None:
+        return (
+            "# Go: pass --go-prefix with the registry's SPOKE_SDK_GO_PREFIX "
+            "(the Go SDK is off without it)."
+        )
+    _, host = _split(registry)
+    machine = host.split("/", 1)[0].rsplit(":", 1)[0]
+    return "\n".join(
+        [
+            f"# Go: modules {prefix}/acme.greet (/v2 from v2), a package per .proto folder.",
+            f'export GOPROXY="{registry}/sdk/go,$(go env GOPROXY)"',
+            "# The public checksum database does not know these modules:",
+            f"export GONOSUMDB={prefix}",
+            f"# (Or GOPRIVATE={prefix}: the go command then asks {prefix}/...?go-get=1",
+            "# itself, which answers with this registry's proxy.)",
+            "# With an API key (private modules), in ~/.netrc; go sends it over HTTPS only:",
+            f"machine {machine} login spoke password <API key>",
+            f"# then: go get {prefix}/acme.greet@v1.0.0",
+        ]
+    )
+
+
 def _split(registry: str) -> tuple[str, str]:
     parts = urlsplit(registry)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -69,13 +93,18 @@ def sdk(
     npm_scope: Annotated[
         str, typer.Option("--npm-scope", help="The registry's SPOKE_SDK_NPM_SCOPE.")
     ] = "spoke",
+    go_prefix: Annotated[
+        str | None, typer.Option("--go-prefix", help="The registry's SPOKE_SDK_GO_PREFIX.")
+    ] = None,
     registry: Registry = DEFAULT_REGISTRY,
 ) -> None:
-    """Print the configuration lines that install generated SDKs with pip and npm."""
+    """Print the configuration lines that install generated SDKs with pip, npm and go."""
     registry = registry.rstrip("/")
     sections = []
     if ecosystem in (Ecosystem.ALL, Ecosystem.PYTHON):
         sections.append(python_lines(registry))
     if ecosystem in (Ecosystem.ALL, Ecosystem.NPM):
         sections.append(npm_lines(registry, npm_scope.removeprefix("@")))
+    if ecosystem in (Ecosystem.ALL, Ecosystem.GO):
+        sections.append(go_lines(registry, go_prefix.rstrip("/") if go_prefix else None))
     print_data("\n\n".join(sections))
