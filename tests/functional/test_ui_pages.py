@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.functional.conftest import MakeClient
-from tests.functional.support import push
+from tests.functional.support import assert_error, push
 from tests.functional.test_auth import AUDIENCE, SECRET, bearer, make_key, token
 
 DATE = """syntax = "proto3";
@@ -82,7 +82,7 @@ async def test_every_page(client: httpx.AsyncClient) -> None:
     html = assert_page(await client.get("/ui/modules/acme.cal/versions/v1.0.0"))
     assert "<h1>Calendar</h1>" in html  # the README rendered...
     assert "&lt;script&gt;" in html or "alert(1)" not in html  # ...and sanitised
-    assert "href=\"javascript:" not in html
+    assert 'href="javascript:' not in html
     assert 'href="/ui/modules/acme.cal/versions/v1.0.0/files/acme/cal/event.proto"' in html
 
     html = assert_page(
@@ -207,3 +207,32 @@ async def test_required_mode_login_and_logout(make_client: MakeClient) -> None:
     # A tampered session is no session.
     client.cookies.set("spoke_session", "AAAA" + "x" * 40, path="/ui")
     assert (await client.get("/ui/")).status_code == 303
+
+
+async def test_signing_in_and_out_works_without_javascript(make_client: MakeClient) -> None:
+    """The sign-in and sign-out forms post as plain HTML forms (no script): answered with
+    a redirect to the page asked for, or the form again with the reason."""
+    client = await make_client(auth_mode="required", jwt_secret=SECRET, oidc_audience=AUDIENCE)
+    await seed(client, bearer(token(["admin"])))
+    key = await make_key(client, "read")
+    form = await client.get("/ui/login", params={"next": "/ui/modules/acme.cal"})
+    action = re.search(r'<form class="login" action="([^"]+)"', form.text)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert action is not None and csrf is not None
+    target = action.group(1).replace("&amp;", "&")
+    posted = {"api_key": "spoke_wrong", "csrf": csrf.group(1)}
+    wrong = await client.post(target, data=posted)  # application/x-www-form-urlencoded
+    assert wrong.status_code == 401 and "that API key is not valid" in wrong.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', wrong.text)  # a fresh form
+    assert csrf is not None
+    signed_in = await client.post(target, data={"api_key": key, "csrf": csrf.group(1)})
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/ui/modules/acme.cal"
+    page_text = assert_page(await client.get("/ui/modules/acme.cal"))
+    logout_csrf = re.search(r'action="/ui/logout".*?name="csrf" value="([^"]+)"', page_text, re.S)
+    assert logout_csrf is not None
+    out = await client.post("/ui/logout", data={"csrf": logout_csrf.group(1)})
+    assert out.status_code == 303 and out.headers["location"] == "/ui/"
+    assert (await client.get("/ui/modules/acme.cal")).status_code == 303  # signed out
+    # Forms are taken only where a form is expected.
+    assert_error(await client.post("/modules/acme.cal/versions", data={"a": "b"}), 415)

@@ -25,6 +25,14 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+def _is_form(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded"
+
+
+# The only routes that take an HTML form's body (the web UI's sign-in and sign-out work
+# without JavaScript); every other body is JSON.
+FORM_PATHS = frozenset({"/ui/login", "/ui/logout"})
+
 # Request headers beyond this (all of them together) are refused: no client of a schema
 # registry needs more, and the server need not hold more.
 MAX_HEADER_BYTES = 32 * 1024
@@ -59,7 +67,8 @@ class RequestGuard:
         content_type = headers.get(b"content-type", b"").decode("latin-1")
         # No Content-Length and no Transfer-Encoding: no body (curl -X POST sends none).
         has_body = int(length) > 0 if length is not None else b"transfer-encoding" in headers
-        if has_body and not _is_json(content_type):
+        form = scope["path"] in FORM_PATHS and _is_form(content_type)
+        if has_body and not (_is_json(content_type) or form):
             shown = content_type or "none"
             response = error_response(
                 415,

@@ -1,5 +1,5 @@
-// Progressive enhancement: the sign-in and sign-out forms post JSON (the API takes no
-// form bodies). Everything else works without JavaScript.
+// Progressive enhancement: the sign-in and sign-out forms post JSON and show a failure
+// in place. Without JavaScript they post as plain forms; everything works without it.
 "use strict";
 for (const form of document.querySelectorAll("form[data-json]")) {
   form.addEventListener("submit", async (event) => {
