@@ -238,7 +238,9 @@ def serve(
         [sys.executable, "-m", "spoke", "serve"],
         env=env,
         start_new_session=True,
+        # The access log (log level info) is written, as in production, and dropped here.
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL if log_level == "info" else None,
     )
     try:
         wait_ready(f"http://127.0.0.1:{health}/health/ready", time.monotonic() + 60)

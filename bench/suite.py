@@ -264,15 +264,15 @@ def main() -> int:
         ]
         # 1. The embedded default, auth none.
         embedded = {**os.environ, "SPOKE_DATA_DIR": str(work / "embedded")}
-        with serve(embedded, auth=False) as (api, _, pid):
+        with serve(embedded, auth=False, log_level="info") as (api, _, pid):
             push_tree(api, files, {})
             nginx = stack.enter_context(nginx_serving(bodies_of(api, {}), work / "nginx"))
             table += read_table("embedded, auth none", api, {}, nginx, args.seconds)
         # 2. The production stack, auth required.
         env = {**os.environ, **stack.enter_context(production_env(work))}
-        memory = []
+        memory, pushes = [], []
         for workers in (1, 2):
-            with serve(env, workers=workers) as (api, token, pid):
+            with serve(env, workers=workers, log_level="info") as (api, token, pid):
                 headers = {"Authorization": f"Bearer {token}"}
                 if workers == 1:
                     push_tree(api, files, headers)
@@ -295,12 +295,13 @@ def main() -> int:
                     )
                     pinned_url = f"{api}/modules/{MODULE}/versions/v1.0.0"
                     rate = fixed_rate(pinned_url, 1000, 10, headers, work)
-                    pushes = asyncio.run(push_figures(api, headers, args.push_seconds))
                     lists = list_figures(api, headers, env, args.versions, args.seconds)
+                figure = asyncio.run(push_figures(api, headers, args.push_seconds))
+                pushes.append(f"{figure} ({workers} worker{'s' * (workers > 1)})")
         print("\n".join(table))
         print(f"\nPinned read at a fixed 1,000 req/s (production, API key, 1 worker): {rate}\n")
         print(servers + "\n")
-        print(pushes + "\n")
+        print("\n".join(pushes) + "\n")
         print("\n".join(lists) + "\n")
         print("| workers | RSS idle MiB | RSS after load MiB |\n|---|---|---|")
         print("\n".join(memory))
@@ -315,7 +316,7 @@ def granian_figure(env: dict[str, str], token: str, seconds: int, work: Path) ->
     server_env = {
         **env,
         "PYTHONPATH": str(Path(__file__).parent),
-        "SPOKE_LOG_LEVEL": "warning",
+        "SPOKE_LOG_LEVEL": "info",  # the access log on, as for uvicorn
         "SPOKE_AUTH_MODE": "required",
         "SPOKE_SPROCKET_EMBEDDED": "false",
         **{f"SPOKE_RATE_LIMIT_{c}": "1000000000/minute" for c in ("READ", "WRITE", "COMPILE")},
