@@ -26,7 +26,7 @@ AUDIENCE = "spoke-tests"
 
 
 def token(roles: list[str], *, sub: str = "alice", **claims: Any) -> str:
-    payload = {"sub": sub, "roles": roles, "aud": AUDIENCE, "exp": time.time() + 300, **claims}
+    payload = {"sub": sub, "roles": roles, "aud": AUDIENCE, "exp": time.time() + 86_400, **claims}
     return jwt.encode(payload, SECRET, algorithm="HS256")
 
 
@@ -71,7 +71,7 @@ async def test_token_checks(required: httpx.AsyncClient) -> None:
     header, payload, signature = good.split(".")
     tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
     forged = jwt.encode(
-        {"sub": "eve", "roles": ["admin"], "aud": AUDIENCE, "exp": time.time() + 300},
+        {"sub": "eve", "roles": ["admin"], "aud": AUDIENCE, "exp": time.time() + 86_400},
         "another-secret-" + "y" * 32,
         algorithm="HS256",
     )
@@ -102,7 +102,7 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "sub": "alice",
         "roles": ["admin"],
         "aud": AUDIENCE,
-        "exp": time.time() + 300,
+        "exp": time.time() + 86_400,
     } | overrides
 
 

@@ -21,7 +21,7 @@ PATHS = (
 
 
 def bearer(*roles: str) -> dict[str, str]:
-    claims = {"sub": "-".join(roles) or "nobody", "roles": list(roles), "exp": time.time() + 300}
+    claims = {"sub": "-".join(roles) or "nobody", "roles": list(roles), "exp": time.time() + 86_400}
     return {"Authorization": "Bearer " + jwt.encode(claims, SECRET)}
 
 

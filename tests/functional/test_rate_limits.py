@@ -26,7 +26,7 @@ def bearer(subject: str) -> dict[str, str]:
     claims = {
         "sub": subject,
         "roles": ["read"],
-        "exp": time.time() + 300,
+        "exp": time.time() + 86_400,
         "jti": os.urandom(8).hex(),
     }
     return {"Authorization": f"Bearer {jwt.encode(claims, SECRET, algorithm='HS256')}"}

@@ -85,7 +85,7 @@ def test_go_builds_against_the_registry_as_goproxy(tmp_path: Path) -> None:
         "SPOKE_SDK_GO_PREFIX": PREFIX,
     }
     with running_server(tmp_path, environment) as server:
-        claims = {"sub": "admin", "roles": ["admin"], "aud": AUDIENCE, "exp": time.time() + 300}
+        claims = {"sub": "admin", "roles": ["admin"], "aud": AUDIENCE, "exp": time.time() + 86_400}
         admin = {"Authorization": "Bearer " + jwt.encode(claims, SECRET)}
         with httpx.Client(base_url=server.api, headers=admin, timeout=30) as api:
             for module, tree, deps in [

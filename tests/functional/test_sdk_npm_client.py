@@ -56,7 +56,7 @@ def test_npm_installs_a_module_and_its_private_dependency(tmp_path: Path) -> Non
         "SPOKE_OIDC_AUDIENCE": AUDIENCE,
     }
     with running_server(tmp_path, environment) as server:
-        claims = {"sub": "admin", "roles": ["admin"], "aud": AUDIENCE, "exp": time.time() + 300}
+        claims = {"sub": "admin", "roles": ["admin"], "aud": AUDIENCE, "exp": time.time() + 86_400}
         admin = {"Authorization": "Bearer " + jwt.encode(claims, SECRET)}
         with httpx.Client(base_url=server.api, headers=admin, timeout=30) as api:
             assert api.post("/modules", json={"name": "acme.common", "public": False}).is_success

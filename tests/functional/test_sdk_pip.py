@@ -42,7 +42,7 @@ print(back.amount.currency, back.amount.at.ToJsonString())
 
 
 def _admin() -> dict[str, str]:
-    claims = {"sub": "admin", "roles": ["admin"], "aud": AUDIENCE, "exp": time.time() + 300}
+    claims = {"sub": "admin", "roles": ["admin"], "aud": AUDIENCE, "exp": time.time() + 86_400}
     return {"Authorization": "Bearer " + jwt.encode(claims, SECRET)}
 
 

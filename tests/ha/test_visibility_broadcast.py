@@ -24,7 +24,7 @@ SECRET = "test-secret-" + "x" * 32
 
 
 def bearer(*roles: str) -> dict[str, str]:
-    claims = {"sub": "t", "roles": list(roles), "exp": time.time() + 300}
+    claims = {"sub": "t", "roles": list(roles), "exp": time.time() + 86_400}
     return {"Authorization": "Bearer " + jwt.encode(claims, SECRET)}
 
 
