@@ -3,6 +3,7 @@ and how floods of cheap refusals are recorded."""
 
 from __future__ import annotations
 
+import base64
 from typing import cast
 
 import pytest
@@ -39,9 +40,17 @@ def test_other_tokens_are_fingerprinted_never_believed() -> None:
     assert named != presented("Bearer eyJhbGciOi.eyJzdWIiOiJyb290In0.sih")
 
 
-@pytest.mark.parametrize("header", [None, "", "Basic dXNlcjpwdw==", "Bearer", "Bearer   "])
-def test_no_bearer_credential_is_anonymous(header: str | None) -> None:
+@pytest.mark.parametrize("header", [None, "", "Basic dXNlcg==", "Basic ???", "Bearer", "Bearer   "])
+def test_no_credential_is_anonymous(header: str | None) -> None:
     assert presented(header) == "anonymous"
+
+
+def test_basic_is_named_by_its_password_like_bearer() -> None:
+    # pip and go send an API key as the password of HTTP Basic (any user name).
+    key = new_token()
+    basic = "Basic " + base64.b64encode(f"pip:{key}".encode()).decode()
+    assert presented(basic) == presented(f"Bearer {key}") == f"key-prefix:{key[:12]}"
+    assert presented("Basic dXNlcjpwdw==") == presented("Bearer pw")  # user:pw
 
 
 def test_without_auth_everyone_is_local() -> None:
