@@ -42,7 +42,9 @@ SECRET_TREE = {
 
 def bearer(*roles: str) -> dict[str, str]:
     claims = {"sub": "-".join(roles), "roles": list(roles), "aud": AUDIENCE}
-    return {"Authorization": "Bearer " + jwt.encode({**claims, "exp": time.time() + 86_400}, SECRET)}
+    return {
+        "Authorization": "Bearer " + jwt.encode({**claims, "exp": time.time() + 86_400}, SECRET)
+    }
 
 
 def basic(key: str, user: str = "pip") -> dict[str, str]:
