@@ -24,7 +24,8 @@ class PullService:
 
     async def versions(self, module: str, *, after: str | None, limit: int) -> list[VersionSummary]:
         validate_module_name(module)
-        return await self._metadata.list_versions(module, after=after, limit=limit)
+        current = self._reader.changed_recently(module)
+        return await self._metadata.list_versions(module, after=after, limit=limit, current=current)
 
     async def version(self, module: str, ref: str) -> ModuleVersion:
         return await self._reader.get(module, ref)

@@ -7,6 +7,7 @@ kept in the shared cache only, where ``invalidate`` drops it for every instance 
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,9 @@ from spoke.storage.metadata import MetadataStore
 _SCHEMA = "v1"  # bump when the cached encoding changes
 # The broadcast of a push: what moves with it (``latest``, lists) is stale everywhere.
 MOVED = "moved:"
+# After a module changed, its versions are read from the primary this long (seconds): a
+# replica's lag under load stays well below it (the ReplicaLag alert fires at 30 s).
+CHANGED_FOR = 60.0
 
 
 def encode_version(version: ModuleVersion) -> bytes:
@@ -56,6 +60,7 @@ class VersionReader:
         self._l1 = l1
         self._ttl = ttl
         self._prefix = f"{prefix}:{_SCHEMA}"
+        self._changed: dict[str, float] = {}
 
     async def resolve(self, module: str, ref: str) -> str:
         """The pinned version ``ref`` names (``latest`` resolved); validates both."""
@@ -94,6 +99,7 @@ class VersionReader:
         self, module: str, version: str, *, current: bool = False
     ) -> ModuleVersion | None:
         key = f"{self._prefix}:version:{module}:{version}"
+        current = current or self.changed_recently(module)
         for tier in (self._l1, self._cache):
             if tier is not None and (cached := await tier.get(key)) is not None:
                 if tier is self._cache and self._l1 is not None:
@@ -123,8 +129,21 @@ class VersionReader:
         await self._cache.broadcast(f"module:{module}")
 
     def drop_local(self, module: str) -> None:
+        """Forget ``module``'s versions in this process (a deletion, restore or visibility
+        change here or on another instance), and read them from the primary for a while:
+        a replica replaying behind it would answer (and the caches would keep) the state
+        from before the change."""
         if self._l1 is not None:
             self._l1.delete_prefix(f"{self._prefix}:version:{module}:")
+        self._changed[module] = time.monotonic()
+        if len(self._changed) > 10_000:  # forget the oldest half; they are long past
+            for name in sorted(self._changed, key=self._changed.__getitem__)[:5_000]:
+                del self._changed[name]
+
+    def changed_recently(self, module: str) -> bool:
+        """Whether ``module`` changed in the last ``CHANGED_FOR`` seconds (``drop_local``)."""
+        at = self._changed.get(module)
+        return at is not None and time.monotonic() - at < CHANGED_FOR
 
     def _latest_key(self, module: str) -> str:
         return f"{self._prefix}:latest:{module}"

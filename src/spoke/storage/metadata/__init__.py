@@ -106,9 +106,10 @@ class MetadataStore(Protocol):
         ...
 
     async def list_versions(
-        self, module: str, *, after: str | None = None, limit: int = 100
+        self, module: str, *, after: str | None = None, limit: int = 100, current: bool = False
     ) -> list[VersionSummary]:
-        """Versions from the highest precedence down."""
+        """Versions from the highest precedence down; ``current``: as the primary has them
+        (not a replica that may lag behind a deletion)."""
         ...
 
     async def version_names(self, module: str) -> list[str]:

@@ -71,9 +71,9 @@ class SqlMetadataStore:
         return await self._versions.previous_version(module, version)
 
     async def list_versions(
-        self, module: str, *, after: str | None = None, limit: int = 100
+        self, module: str, *, after: str | None = None, limit: int = 100, current: bool = False
     ) -> list[VersionSummary]:
-        return await self._versions.list_versions(module, after=after, limit=limit)
+        return await self._versions.list_versions(module, after=after, limit=limit, current=current)
 
     async def version_names(self, module: str) -> list[str]:
         return await self._versions.version_names(module)

@@ -140,7 +140,7 @@ class SqlVersions:
         return await self._db.read(run)
 
     async def list_versions(
-        self, module: str, *, after: str | None, limit: int
+        self, module: str, *, after: str | None, limit: int, current: bool = False
     ) -> list[VersionSummary]:
         query = (
             sa.select(versions)
@@ -165,6 +165,8 @@ class SqlVersions:
                 for r in rows
             ]
 
+        if current:
+            return await self._db.read_current(run, module=module)
         return await self._db.read(run)
 
     async def version_names(self, module: str) -> list[str]:
