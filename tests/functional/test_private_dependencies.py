@@ -44,7 +44,9 @@ SECRET_PIN = [{"module": "team.secret", "version": "v1.0.0"}]
 
 def bearer(*roles: str) -> dict[str, str]:
     claims = {"sub": "-".join(roles), "roles": list(roles), "aud": AUDIENCE}
-    return {"Authorization": "Bearer " + jwt.encode({**claims, "exp": time.time() + 86_400}, SECRET)}
+    return {
+        "Authorization": "Bearer " + jwt.encode({**claims, "exp": time.time() + 86_400}, SECRET)
+    }
 
 
 ADMIN = bearer("admin")
