@@ -3,6 +3,7 @@ the in-memory limiter."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -60,7 +61,9 @@ def test_different_credentials_are_different_identities() -> None:
 @pytest.mark.parametrize(
     "header",
     [
-        b"Basic dXNlcjpwYXNz",
+        b"Basic not-base64!",
+        b"Basic " + base64.b64encode(b"user-without-password"),
+        b"Basic " + base64.b64encode(b"user:pass word"),  # no token could verify
         b"Bearer",
         b"Bearer ",
         b"Bearer two tokens",
@@ -74,6 +77,15 @@ def test_different_credentials_are_different_identities() -> None:
 def test_a_header_that_is_not_a_bearer_token_counts_against_the_address(header: bytes) -> None:
     assert bearer_token(header) is None
     assert identity(_auth(header)) == "ip:10.0.0.7"
+
+
+def test_a_key_sent_by_pip_or_go_is_the_same_credential_as_a_bearer_token() -> None:
+    """HTTP Basic with the API key as the password (any user name) counts against the key,
+    as ``Authorization: Bearer <key>`` does: one budget, one lockout record."""
+    basic = b"Basic " + base64.b64encode(b"__token__:" + TOKEN)
+    assert bearer_token(basic) == TOKEN
+    assert identity(_auth(basic)) == identity(_auth(b"Bearer " + TOKEN))
+    assert credential(basic) == credential(b"Bearer " + TOKEN)
 
 
 def test_identity_without_credential_is_the_client_address() -> None:

@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 
 from spoke.auth import ANONYMOUS, EVERYONE, AuthMode, Principal, Unauthenticated
 from spoke.auth.jwt import JwtVerifier
 from spoke.auth.keys import TOKEN_PREFIX, KeyService, lookup_prefix
+from spoke.domain.credentials import bearer, credential_of
+
+__all__ = ["Authenticator", "bearer", "credential_of"]
 
 _KEY_PREFIX = re.compile(re.escape(TOKEN_PREFIX) + r"[A-Za-z0-9_-]+")
-
-
-def bearer(authorization: str) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header (scheme in any case), else
-    None."""
-    scheme, _, credential = authorization.strip().partition(" ")
-    credential = credential.strip()
-    return credential if scheme.lower() == "bearer" and credential else None
-
-
-def credential_of(authorization: str) -> str | None:
-    """The credential of an ``Authorization`` header: a ``Bearer`` token, or the password
-    of ``Basic`` (any user name), which is how pip and go send an API key; else None."""
-    if (token := bearer(authorization)) is not None:
-        return token
-    scheme, _, encoded = authorization.strip().partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    _, colon, password = decoded.partition(":")
-    return password if colon and password else None
 
 
 class Authenticator:

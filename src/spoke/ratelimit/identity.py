@@ -3,7 +3,9 @@
 The client address is ``scope["client"]``: the peer, or the address a trusted proxy put in
 ``X-Forwarded-For`` (``SPOKE_TRUSTED_PROXIES``; the app resolves it before anything here
 runs). A credential is the ``Authorization`` header normalised the way the authenticator
-reads it (scheme in any case, spaces around the token ignored), then hashed: neither Redis
+reads it (scheme in any case, spaces around the token ignored; the password of HTTP Basic,
+as pip and go send an API key, is the same credential as that key sent as a bearer
+token), then hashed: neither Redis
 keys nor logs ever hold a token, and ``bearer  T`` and ``Bearer T`` are one credential.
 """
 
@@ -14,10 +16,13 @@ import re
 
 from starlette.types import Scope
 
+from spoke.domain.credentials import credential_of
+
 # What the authenticator accepts (the scheme, one space, then the token with whitespace
 # around it ignored), the token being RFC 6750's b64token: every API key (spoke_ + urlsafe
 # base64) and every JWT fits. Anything else cannot verify, so earns no budget of its own.
 _BEARER = re.compile(rb"\s*bearer \s*([A-Za-z0-9\-._~+/]+=*)\s*", re.IGNORECASE)
+_TOKEN = re.compile(rb"[A-Za-z0-9\-._~+/]+=*")
 
 
 def client_address(scope: Scope) -> str:
@@ -34,9 +39,16 @@ def authorization(scope: Scope) -> bytes | None:
 
 
 def bearer_token(header: bytes) -> bytes | None:
-    """The token of a well-formed ``Bearer <token>`` header, else None."""
+    """The token of a well-formed ``Bearer <token>`` header, or the password of a
+    ``Basic`` one (how pip and go send an API key) when it is such a token; else None."""
     match = _BEARER.fullmatch(header)
-    return match.group(1) if match else None
+    if match:
+        return match.group(1)
+    if header[:6].lower() != b"basic ":
+        return None
+    password = credential_of(header.decode("latin-1"))
+    token = password.encode("latin-1", "replace") if password is not None else None
+    return token if token is not None and _TOKEN.fullmatch(token) else None
 
 
 def credential(header: bytes) -> str:
