@@ -4,14 +4,19 @@ structural changes, the breaking ones marked with their buf rule ID."""
 from __future__ import annotations
 
 import difflib
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
-from spoke.api.ui.context import ui
+from spoke.api.ui.context import Ui, ui
+from spoke.api.ui.fragments import fragments_of, readable_closure, render_fragment, version_key
 from spoke.api.ui.rendering import page, render
 from spoke.domain.errors import InvalidArgument
+from spoke.domain.models import ModuleVersion
+from spoke.domain.policy import Policy
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 #: Lines of context around each change in the text diff.
@@ -30,9 +35,34 @@ async def diff_page(
     services = caller.services
     if not against:
         raise InvalidArgument("choose a version to compare with: ?against=VERSION")
-    changes, breaking = await services.governance.diff(module, version, against, scope=caller.scope)
     new = await services.pull.version(module, version)
     old = await services.pull.version(module, against)
+    # Checked on every request, before the cache is looked at: both closures readable.
+    new_closure = await readable_closure(caller, new)
+    old_closure = await readable_closure(caller, old)
+    policy = _policy_key(await services.governance.policy(module))
+    cache = fragments_of(request)
+    key = ("diff", policy, *version_key(new, new_closure), "|", *version_key(old, old_closure))
+    body = cache.get(key)
+    if body is None:
+        body = await _render(caller, new, old)
+        if _policy_key(await services.governance.policy(module)) == policy:
+            cache.put(key, body)
+    return render(
+        request, "page_body.html", title=f"{module}: {old.version} → {new.version}", body=body
+    )
+
+
+def _policy_key(policy: Policy) -> str:
+    """The part of a policy a diff shows (its breaking findings follow the config)."""
+    return json.dumps(policy.breaking, sort_keys=True, default=str)
+
+
+async def _render(caller: Ui, new: ModuleVersion, old: ModuleVersion) -> Markup:
+    services = caller.services
+    changes, breaking = await services.governance.diff(
+        new.module, new.version, old.version, scope=caller.scope
+    )
     texts = []
     paths = sorted({e.path for e in new.files} | {e.path for e in old.files})
     for path in paths:
@@ -49,18 +79,16 @@ async def diff_page(
             difflib.unified_diff(
                 a.splitlines(),
                 b.splitlines(),
-                f"{against}/{path}",
-                f"{version}/{path}",
+                f"{old.version}/{path}",
+                f"{new.version}/{path}",
                 n=_CONTEXT,
                 lineterm="",
             )
         )
         texts.append((path, lines))
-    return render(
-        request,
-        "diff.html",
-        title=f"{module}: {against} → {version}",
-        module=module,
+    return render_fragment(
+        "diff_body.html",
+        module=new.module,
         version=new.version,
         against=old.version,
         changes=changes,

@@ -18,6 +18,7 @@ from google.protobuf.descriptor_pb2 import (
 )
 
 from spoke.api.ui.context import ui
+from spoke.api.ui.fragments import fragments_of, readable_closure, render_fragment, version_key
 from spoke.api.ui.links import TypeLinks
 from spoke.api.ui.rendering import page, render
 from spoke.domain.schema import Schema
@@ -247,17 +248,18 @@ def document(schema: Schema, links: TypeLinks) -> list[FileDoc]:
 async def docs_page(request: Request, module: str, version: str) -> Response:
     caller = await ui(request, module)
     services = caller.services
-    stored, schema = await services.governance.schema_of_version(
-        module, version, scope=caller.scope
-    )
-    closure = await services.graph.dependencies(
-        module, stored.version, scope=caller.scope, transitive=True, after=None, limit=10_000
-    )
-    files = document(schema, TypeLinks(schema, stored, closure))
-    return render(
-        request,
-        "docs.html",
-        title=f"Docs — {module}@{stored.version}",
-        version=stored,
-        files=files,
-    )
+    stored = await services.pull.version(module, version)
+    # Checked on every request, before the cache is looked at.
+    closure = await readable_closure(caller, stored)
+    cache = fragments_of(request)
+    key = ("docs", *version_key(stored, closure))
+    body = cache.get(key)
+    if body is None:
+        compiled, schema = await services.governance.schema_of_version(
+            module, stored.version, scope=caller.scope
+        )
+        files = document(schema, TypeLinks(schema, compiled, closure))
+        body = render_fragment("docs_body.html", version=compiled, files=files)
+        if compiled.digest == stored.digest:  # not deleted and pushed again meanwhile
+            cache.put(key, body)
+    return render(request, "page_body.html", title=f"Docs — {module}@{stored.version}", body=body)
