@@ -1,6 +1,6 @@
 """Differential test: our breaking-change findings equal ``buf breaking``'s (rule ID, file,
-start and end line and column; and the message, except where the allow-list says why not)
-on the hand-written fixtures and on generated mutations of googleapis-common-protos."""
+start and end line and column, and the message) on the hand-written fixtures and on
+generated mutations of googleapis-common-protos."""
 
 from __future__ import annotations
 
@@ -20,10 +20,6 @@ from tests.agreement import count
 from tests.buf_reference import buf_breaking, compile_tree, write_buf_yaml
 from tests.functional.live_server import googleapis_tree
 from tests.integration.breaking_cases import CASES
-
-#: Intentional differences, documented in docs/governance.md: rules whose message we do not
-#: copy (buf's text for FIELD_SAME_DEFAULT carries a formatting bug).
-MESSAGE_DIFFERS = {"FIELD_SAME_DEFAULT"}
 
 Key = tuple[str, int, int, int, int, str]
 
@@ -49,11 +45,7 @@ def compare(new: Path, old: Path, config: dict[str, Any], check: str = "breaking
     missing = {k: theirs[k] for k in set(theirs) - set(ours)}
     extra = {k: ours[k] for k in set(ours) - set(theirs)}
     assert not missing and not extra, f"only buf: {missing}\nonly ours: {extra}"
-    wrong = {
-        k: (ours[k], theirs[k])
-        for k in ours
-        if ours[k] != theirs[k] and k[5] not in MESSAGE_DIFFERS
-    }
+    wrong = {k: (ours[k], theirs[k]) for k in ours if ours[k] != theirs[k]}
     assert not wrong, f"messages differ (ours, buf): {wrong}"
 
 

@@ -74,7 +74,9 @@ def _enum_pair(report: Report, enum: Element, previous: Element) -> None:
                 continue
             before_names = sorted(name for _, name in values)
             names = sorted(name for _, name in current)
-            if set(names) <= set(before_names):
+            # buf asks whether every old name is still there: adding an alias is safe,
+            # dropping one (even with another name left for the number) is not.
+            if set(before_names) <= set(names):
                 continue
             plural = "s" if len(before_names) > 1 and len(names) > 1 else ""
             for index, _ in current:

@@ -301,17 +301,44 @@ def _default(index: Index, semantics: sem.Semantics, field: FieldElement) -> Def
         real = float(text)
         if kind == "float" and math.isfinite(real):
             real = struct.unpack("f", struct.pack("f", real))[0]
-        return real != 0 or math.isnan(real), real, _float_text(real)
+        return real != 0 or math.isnan(real), real, _float_text(real, 32 if kind == "float" else 64)
     integer: int = int(text)
     return integer != 0, float(integer), str(integer)
 
 
-def _float_text(number: float) -> str:
+def _float_text(number: float, bits: int) -> str:
+    """A float as Go's ``%v`` prints it (buf's message): the shortest digits that read
+    back as the same ``bits``-bit float, in exponent form below 1e-4 and from 1e6 up."""
     if math.isnan(number):
         return "NaN"
     if math.isinf(number):
         return "+Inf" if number > 0 else "-Inf"
-    return repr(number).removesuffix(".0") if number.is_integer() else repr(number)
+    digits, exponent = _shortest_digits(number, bits)
+    sign = "-" if math.copysign(1.0, number) < 0 else ""
+    if exponent < -4 or exponent >= 6:
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{mantissa}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+    point = exponent + 1  # digits before the decimal point
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def _shortest_digits(number: float, bits: int) -> tuple[str, int]:
+    """The fewest significant digits that round-trip at ``bits`` bits, and the decimal
+    exponent of the first one."""
+    text = ""
+    for precision in range(1, 18):
+        text = f"{abs(number):.{precision - 1}e}"
+        back = float(text)
+        if bits == 32:
+            back = struct.unpack("f", struct.pack("f", back))[0]
+        if back == abs(number):
+            break
+    mantissa, exponent = text.split("e")
+    return mantissa.replace(".", "").rstrip("0") or "0", int(exponent)
 
 
 def _defaults_equal(was: Default, now: Default) -> bool:

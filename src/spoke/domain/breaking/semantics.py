@@ -124,9 +124,17 @@ class Semantics:
             is_map = proto.type == T.TYPE_MESSAGE and self.index.is_map_entry(proto.type_name)
             return MAP if is_map else REPEATED
         file = self.index.file_of(field)
-        if proto.label == T.LABEL_REQUIRED:
+        if proto.label == T.LABEL_REQUIRED or self._legacy_required(field, file):
             return REQUIRED
         return EXPLICIT if self.has_presence(field, file) else IMPLICIT
+
+    def _legacy_required(self, field: FieldElement, file: FileDescriptorProto) -> bool:
+        """Editions spell proto2's ``required`` as ``field_presence = LEGACY_REQUIRED``
+        (protoc leaves the label optional), on scalar and message fields alike."""
+        if syntax(file) != "editions":
+            return False
+        presence = self._feature(field, "field_presence", self._field_chain(field))
+        return presence == FeatureSet.LEGACY_REQUIRED
 
     def has_presence(self, field: FieldElement, file: FileDescriptorProto) -> bool:
         proto: FieldDescriptorProto = field.proto
@@ -140,8 +148,6 @@ class Semantics:
         if kind == "proto3":
             return proto.proto3_optional
         presence = self._feature(field, "field_presence", self._field_chain(field))
-        if presence == FeatureSet.LEGACY_REQUIRED:
-            return True
         return presence != FeatureSet.IMPLICIT
 
     def in_map_entry(self, field: FieldElement) -> bool:

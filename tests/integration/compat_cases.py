@@ -1,0 +1,186 @@
+"""Breaking-change fixtures for issue 18's classes 3, 4 and 5, each in its own directory
+and package (``cN/<name>/``), so that one ``buf breaking`` run checks a whole class. Each
+case names the rules buf reports on it (one entry per finding); the differential test
+checks that we report the same findings, to the column and the message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+P2 = 'syntax = "proto2";\n'
+P3 = 'syntax = "proto3";\n'
+ED = 'edition = "2023";\n'
+
+#: Every rule of every category (buf's v2 ``use: [FILE, PACKAGE, WIRE_JSON, WIRE]``).
+ALL = ["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]
+
+CARD = ("FIELD_SAME_CARDINALITY",)
+CARD_ALL = (
+    "FIELD_SAME_CARDINALITY",
+    "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+    "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One change: the old and new files (a file missing on one side was added or
+    deleted), and the rule of every finding buf reports on it, sorted."""
+
+    old: dict[str, str]
+    new: dict[str, str]
+    rules: tuple[str, ...]
+
+
+def _one(head: str, package: str, old: str, new: str, rules: tuple[str, ...]) -> Case:
+    path = package.replace(".", "/") + "/f.proto"
+    return Case(
+        {path: head[0] + f"package {package};\n" + old},
+        {path: head[-1] + f"package {package};\n" + new},
+        tuple(sorted(rules)),
+    )
+
+
+def _enum(values: str) -> str:
+    return "enum E {\n  option allow_alias = true;\n" + values + "}\n"
+
+
+_MESSAGE = "message Sub {}\nmessage M {\n%s}\n"
+
+
+# -- class 4: findings buf judges otherwise --------------------------------------------------
+def _class4() -> dict[str, Case]:
+    zero = "  E_ZERO = 0;\n"
+    one, uno, eins = "  E_ONE = 1;\n", "  E_UNO = 1;\n", "  E_EINS = 1;\n"
+    two = "  E_TWO = 2;\n  E_DOS = 2;\n"
+    enum = {
+        # Adding an alias keeps every old name: nothing to report (we once reported it).
+        "alias_added": (zero + one + two, zero + one + uno + two, ()),
+        # Dropping one of two names is a change even though the number keeps a name.
+        "alias_removed": (zero + one + uno + two, zero + one + two, ("ENUM_VALUE_SAME_NAME",)),
+        "alias_renamed": (
+            zero + one + uno + two,
+            zero + one + eins + two,
+            ("ENUM_VALUE_SAME_NAME",) * 2,
+        ),
+        "alias_reordered": (zero + one + uno + two, zero + uno + one + two, ()),
+        "alias_replaced": (
+            zero + one + two,
+            zero + eins + uno + two,
+            ("ENUM_VALUE_SAME_NAME",) * 2,
+        ),
+    }
+    cases = {
+        name: _one((P3,), f"c4.{name}", _enum(old), _enum(new), rules)
+        for name, (old, new, rules) in enum.items()
+    }
+    legacy = " [features.field_presence = LEGACY_REQUIRED]"
+    implicit = " [features.field_presence = IMPLICIT]"
+    explicit = " [features.field_presence = EXPLICIT]"
+    fields = {
+        # A field becoming LEGACY_REQUIRED becomes required (message fields too).
+        "legacy_required_added": (
+            (ED,),
+            "  int32 a = 1;\n  Sub s = 2;\n",
+            f"  int32 a = 1{legacy};\n  Sub s = 2{legacy};\n",
+            CARD_ALL * 2,
+        ),
+        # proto2's required and editions' LEGACY_REQUIRED are the same cardinality. buf's
+        # MESSAGE_SAME_REQUIRED_FIELDS reads only the label, so it sees a required field go.
+        "required_to_editions": (
+            (P2, ED),
+            "  required int32 a = 1;\n  optional int32 b = 2;\n  optional Sub s = 3;\n",
+            f"  int32 a = 1{legacy};\n  int32 b = 2;\n  Sub s = 3;\n",
+            ("FILE_SAME_SYNTAX", "MESSAGE_SAME_REQUIRED_FIELDS"),
+        ),
+        "editions_to_required": (
+            (ED, P2),
+            f"  int32 a = 1{legacy};\n  int32 b = 2{legacy};\n",
+            "  required int32 a = 1;\n  optional int32 b = 2;\n",
+            ("FILE_SAME_SYNTAX", "MESSAGE_SAME_REQUIRED_FIELDS")
+            + ("MESSAGE_SAME_JSON_FORMAT",) * 2
+            + CARD_ALL,
+        ),
+        # proto3 implicit = IMPLICIT, proto3 optional = EXPLICIT, oneofs and messages
+        # always have presence: only the plain scalar that gains presence changes.
+        "proto3_to_editions": (
+            (P3, ED),
+            "  int32 a = 1;\n  optional int32 b = 2;\n  int32 c = 3;\n  Sub s = 4;\n"
+            "  oneof o { int32 d = 5; }\n",
+            f"  int32 a = 1{implicit};\n  int32 b = 2;\n  int32 c = 3;\n  Sub s = 4;\n"
+            "  oneof o { int32 d = 5; }\n",
+            ("FILE_SAME_SYNTAX", *CARD),
+        ),
+        "editions_to_proto3": (
+            (ED, P3),
+            f"  int32 a = 1{implicit};\n  int32 b = 2;\n  int32 c = 3;\n  int32 r = 6{legacy};\n",
+            "  int32 a = 1;\n  optional int32 b = 2;\n  int32 c = 3;\n  int32 r = 6;\n",
+            ("FILE_SAME_SYNTAX", *CARD, *CARD_ALL),
+        ),
+        "legacy_required_to_repeated": (
+            (ED,),
+            f"  int32 a = 1{legacy};\n",
+            "  repeated int32 a = 1;\n",
+            CARD_ALL,
+        ),
+        "proto2_to_editions_implicit": (
+            (P2, ED + "option features.field_presence = IMPLICIT;\n"),
+            "  optional int32 a = 1;\n  optional int32 b = 2;\n  optional Sub s = 4;\n"
+            "  oneof o { int32 d = 6; }\n",
+            f"  int32 a = 1{explicit};\n  int32 b = 2;\n  Sub s = 4;\n"
+            "  oneof o { int32 d = 6; }\n",
+            ("FILE_SAME_SYNTAX", *CARD),
+        ),
+        "proto3_optional_to_proto2": (
+            (P3, P2),
+            "  optional int32 a = 1;\n  int32 b = 2;\n  repeated int32 c = 3;\n",
+            "  optional int32 a = 1;\n  optional int32 b = 2;\n  repeated int32 c = 3;\n",
+            ("FILE_SAME_SYNTAX", *CARD) + ("MESSAGE_SAME_JSON_FORMAT",) * 2,
+        ),
+    }
+    for name, (heads, old, new, rules) in fields.items():
+        cases[name] = _one(heads, f"c4.{name}", _MESSAGE % old, _MESSAGE % new, rules)
+    same = {
+        "double d = 1": ("1", "1.0"),
+        "int32 i = 2": ("0x10", "16"),
+        "int64 o = 3": ("010", "8"),
+        "double e = 4": ("1e3", "1000"),
+        "double n = 5": ("-0", "0"),
+        "float g = 6": ("0.1", "0.100000001"),
+        "uint32 u = 7": ("7", "0x7"),
+        "sint32 s = 8": ("-5", "-0x5"),
+        "double x = 9": ("nan", "nan"),
+        "float f = 10": ("3.4028235e38", "340282350000000000000000000000000000000"),
+        "bytes b = 11": ('"\\x41B"', '"AB"'),
+        "string t = 12": ('"\\101\\x42"', '"AB"'),
+    }
+    cases["defaults_same_value"] = _one(
+        (P2,),
+        "c4.defaults_same_value",
+        _MESSAGE % "".join(f"  optional {f} [default = {a}];\n" for f, (a, _) in same.items()),
+        _MESSAGE % "".join(f"  optional {f} [default = {b}];\n" for f, (_, b) in same.items()),
+        (),
+    )
+    # Changed defaults, printed as buf prints them (Go's %v: float32 shortest digits,
+    # exponent form below 1e-4 and from 1e6 up).
+    values = ["1e6", "1e20", "1e-5", "0.0001", "123456789", "-2.5e-7", "999999", "0.00012345"]
+    changed = "".join(
+        f"  optional double d{i} = {2 * i + 1} [default = {v}];\n"
+        f"  optional float f{i} = {2 * i + 2} [default = {v}];\n"
+        for i, v in enumerate(values)
+    )
+    cases["defaults_printed"] = _one(
+        (P2,),
+        "c4.defaults_printed",
+        _MESSAGE
+        % "".join(
+            f"  optional double d{i} = {2 * i + 1};\n  optional float f{i} = {2 * i + 2};\n"
+            for i in range(len(values))
+        ),
+        _MESSAGE % changed,
+        ("FIELD_SAME_DEFAULT",) * (2 * len(values)),
+    )
+    return cases
+
+
+CLASS4 = _class4()
