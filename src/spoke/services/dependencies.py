@@ -9,7 +9,7 @@ existence to a caller who cannot read it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 
 from spoke.domain.errors import DependencyError
@@ -22,11 +22,38 @@ from spoke.services.versions import VersionReader
 from spoke.services.visibility import EVERYTHING, ReadScope
 from spoke.storage.blobs import BlobStore
 
+# The .proto files of dependency versions kept in process (bytes): a version's files never
+# change, and every push pinning a shared module would read them from the bucket again.
+ROOTS_CACHE_BYTES = 32 * 1024 * 1024
+
 
 class DependencyResolver:
-    def __init__(self, reader: VersionReader, blobs: BlobStore) -> None:
+    def __init__(
+        self, reader: VersionReader, blobs: BlobStore, *, cache_bytes: int = ROOTS_CACHE_BYTES
+    ) -> None:
         self._reader = reader
         self._blobs = blobs
+        self._protos: OrderedDict[tuple[str, str, str], dict[str, bytes]] = OrderedDict()
+        self._cached_bytes = 0
+        self._max_bytes = cache_bytes
+
+    async def _protos_of(self, version: ModuleVersion) -> dict[str, bytes]:
+        """``read_protos`` of ``version``, from memory when read before (keyed by digest:
+        a version pushed again after a permanent deletion is another entry)."""
+        key = (version.module, version.version, version.digest)
+        found = self._protos.get(key)
+        if found is not None:
+            self._protos.move_to_end(key)
+            return found
+        found = await read_protos(self._blobs, version)
+        size = sum(len(data) for data in found.values())
+        if size <= self._max_bytes // 8:
+            self._protos[key] = found
+            self._cached_bytes += size
+            while self._cached_bytes > self._max_bytes:
+                _, evicted = self._protos.popitem(last=False)
+                self._cached_bytes -= sum(len(data) for data in evicted.values())
+        return found
 
     async def roots(
         self,
@@ -45,7 +72,6 @@ class DependencyResolver:
         """
         if closure is None:
             closure = await self.closure(module, deps, scope=scope)
-        roots: list[dict[str, bytes]] = []
         owners = dict.fromkeys(own, f"{module} (this version)")
         for dep in closure:
             for entry in (e for e in dep.files if is_proto(e.path)):
@@ -56,7 +82,7 @@ class DependencyResolver:
                         details={"path": entry.path},
                     )
                 owners[entry.path] = f"{dep.module}@{dep.version}"
-            roots.append(await read_protos(self._blobs, dep))
+        roots = await map_limited(self._protos_of, closure)
         if (clash := folder_clash(owners)) is not None:  # ("a.proto", "a.proto/b.proto")
             file, nested = clash
             raise DependencyError(
