@@ -184,3 +184,70 @@ def _class4() -> dict[str, Case]:
 
 
 CLASS4 = _class4()
+
+
+# -- class 5: findings we missed ---------------------------------------------------------------
+_EMPTY = 'import "google/protobuf/empty.proto";\n'
+_RPC = "rpc Do(google.protobuf.Empty) returns (google.protobuf.Empty);"
+
+
+def _service(name: str) -> str:
+    return f"service {name} {{ {_RPC} }}\n"
+
+
+def _tree(case: str, files: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """proto3 files of a case: relative path -> (package suffix or "" for none, body)."""
+    tree = {}
+    for path, (package, body) in files.items():
+        line = f"package c5.{case}.{package};\n" if package else ""
+        tree[f"c5/{case}/{path}"] = P3 + line + body
+    return tree
+
+
+def _class5() -> dict[str, Case]:
+    specs: dict[str, tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]], tuple[str, ...]]]
+    specs = {
+        # The package keeps a file but no service: buf reports the service gone from it.
+        "service_to_other_package": (
+            {"a.proto": ("a", _EMPTY + "message A {}\n" + _service("S")), "b.proto": ("b", "")},
+            {"a.proto": ("a", "message A {}\n"), "b.proto": ("b", _EMPTY + _service("S"))},
+            ("PACKAGE_SERVICE_NO_DELETE", "SERVICE_NO_DELETE"),
+        ),
+        # Between files of one package: gone from its file, not from its package.
+        "service_within_package": (
+            {"a.proto": ("a", _EMPTY + _service("S")), "b.proto": ("a", "message B {}\n")},
+            {"a.proto": ("a", ""), "b.proto": ("a", _EMPTY + "message B {}\n" + _service("S"))},
+            ("SERVICE_NO_DELETE",),
+        ),
+        # The package's file holding its only service is deleted.
+        "service_file_deleted": (
+            {"a.proto": ("a", _EMPTY + _service("S")), "b.proto": ("a", "message B {}\n")},
+            {"b.proto": ("a", "message B {}\n")},
+            ("FILE_NO_DELETE", "PACKAGE_SERVICE_NO_DELETE"),
+        ),
+        # buf does not apply the same to messages: the last message of a package that keeps
+        # an enum moves out, and only the file's rule reports it.
+        "last_message_leaves": (
+            {"a.proto": ("a", "message K {}\nenum Z { Z_0 = 0; }\n"), "b.proto": ("b", "")},
+            {"a.proto": ("a", "enum Z { Z_0 = 0; }\n"), "b.proto": ("b", "message K {}\n")},
+            ("MESSAGE_NO_DELETE",),
+        ),
+        # Into and out of no package at once (the empty package keeps a file).
+        "no_package": (
+            {"in.proto": ("x", "message In {}\n"), "out.proto": ("", "message Out {}\n")},
+            {"in.proto": ("", "message In {}\n"), "out.proto": ("y", "message Out {}\n")},
+            ("FILE_SAME_PACKAGE",) * 2 + ("PACKAGE_MESSAGE_NO_DELETE", "PACKAGE_NO_DELETE"),
+        ),
+        "subdirectory": (
+            {"d/e/x.proto": ("a", "message X {}\n"), "d/y.proto": ("a", "message Y {}\n")},
+            {"d/e/x.proto": ("b", "message X {}\n"), "d/y.proto": ("a", "message Y {}\n")},
+            ("FILE_SAME_PACKAGE", "PACKAGE_MESSAGE_NO_DELETE"),
+        ),
+    }
+    return {
+        name: Case(_tree(name, old), _tree(name, new), tuple(sorted(rules)))
+        for name, (old, new, rules) in specs.items()
+    }
+
+
+CLASS5 = _class5()

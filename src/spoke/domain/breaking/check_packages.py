@@ -66,10 +66,14 @@ def check_packages(report: Report) -> None:
             continue
         now_by_package = _by_package(now)
         for package, elements in sorted(_by_package(before).items()):
-            if package not in now_by_package:
+            # A package that is gone is PACKAGE_NO_DELETE's. buf asks whether the package
+            # still has a file for services, but still has one of the kind for the others
+            # (the last message of a package moving out is not reported; a service is).
+            still_there = new_packages if kind == "service" else now_by_package
+            if package not in still_there:
                 continue
             for name, element in sorted(elements.items()):
-                if name in now_by_package[package]:
+                if name in now_by_package.get(package, {}):
                     continue
                 message = (
                     f'Previously present {kind} "{name}" was deleted from package "{package}".'
