@@ -29,16 +29,9 @@ DOCS = "/ui/modules/acme.app/versions/v2.0.0/docs"
 DIFF = "/ui/modules/acme.app/versions/v2.0.0/diff?against=v1.0.0"
 
 
-def cached(client: httpx.AsyncClient) -> int:
-    fragments: Fragments = client.app.state.ui_fragments  # type: ignore[attr-defined]
-    return len(fragments)
-
-
-async def test_a_private_dependency_is_never_served_from_the_cache(
-    make_client: MakeClient,
-) -> None:
-    client = await make_client(auth_mode="read-public", jwt_secret=SECRET, oidc_audience=AUDIENCE)
-    admin = bearer(token(["admin"]))
+async def seed_private_dependency(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    """The public ``acme.app`` (v1.0.0, and v2.0.0 with a field deleted) depends on the
+    private ``acme.secret``."""
     made = await client.post(
         "/modules", json={"name": "acme.secret", "public": False}, headers=admin
     )
@@ -50,6 +43,25 @@ async def test_a_private_dependency_is_never_served_from_the_cache(
         tree = {"acme/app/app.proto": text}
         r = await push(client, "acme.app", version, tree, dependencies=deps, headers=admin)
         assert r.status_code == 201, r.text
+
+
+def another_browser(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A second client of the same app, with cookies of its own."""
+    app = client.app  # type: ignore[attr-defined]
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=client.base_url)
+
+
+def cached(client: httpx.AsyncClient) -> int:
+    fragments: Fragments = client.app.state.ui_fragments  # type: ignore[attr-defined]
+    return len(fragments)
+
+
+async def test_a_private_dependency_is_never_served_from_the_cache(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(auth_mode="read-public", jwt_secret=SECRET, oidc_audience=AUDIENCE)
+    admin = bearer(token(["admin"]))
+    await seed_private_dependency(client, admin)
 
     # Someone who may read the whole closure fills the cache...
     html = assert_page(await client.get(DOCS, headers=admin))
@@ -63,11 +75,7 @@ async def test_a_private_dependency_is_never_served_from_the_cache(
         assert "acme.hidden.Date" not in refused.text and "FIELD_NO_DELETE" not in refused.text
         assert "not readable with your credentials" in refused.text
     # So does a signed-in reader without a grant on the dependency.
-    app = client.app  # type: ignore[attr-defined]
-    outsider = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://spoke.test"
-    )
-    async with outsider:
+    async with another_browser(client) as outsider:
         await login(outsider, await make_key(client, "read:acme.app", name="outsider"))
         assert (await outsider.get(DOCS)).status_code == 422
         assert (await outsider.get(DIFF)).status_code == 422

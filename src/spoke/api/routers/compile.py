@@ -13,7 +13,8 @@ from spoke.api.models.compile import CompileJobOut, LanguageOut
 from spoke.domain.access import Permission
 from spoke.domain.errors import CompileFailed, NotFound
 from spoke.services.archives import ArchiveFormat, zip_to_tar_gz
-from spoke.storage.queue import CompileJob, JobStatus
+from spoke.services.compile import CompileService
+from spoke.storage.queue import Artifact, CompileJob, JobStatus
 
 router = APIRouter(tags=["compile"])
 VERSION = "/modules/{name}/versions/{version}"
@@ -126,16 +127,24 @@ async def download(
             media_type="application/json",
             content=_out(job).model_dump_json(),
         )
+    return await artifact_response(services.compile, job, job.artifact, format)
+
+
+async def artifact_response(
+    compile: CompileService, job: CompileJob, artifact: Artifact, format: ArchiveFormat
+) -> Response:
+    """A succeeded job's generated code as a download (the API's and the web UI's): the
+    stored ``.zip`` streamed, or converted to a ``.tar.gz``."""
     filename = f"{job.module}-{job.version}-{job.language}{'-grpc' if job.grpc else ''}"
     headers = {
-        "ETag": f'"{job.artifact.digest.removeprefix("sha256:")}.{format.value}"',
+        "ETag": f'"{artifact.digest.removeprefix("sha256:")}.{format.value}"',
         "Content-Disposition": f'attachment; filename="{filename}.{format.value}"',
     }
     if format is ArchiveFormat.ZIP:
-        headers["Content-Length"] = str(job.artifact.size)
-        stream = services.compile.artifact_stream(job.artifact)
+        headers["Content-Length"] = str(artifact.size)
+        stream = compile.artifact_stream(artifact)
         return StreamingResponse(stream, media_type=format.media_type, headers=headers)
-    stored = await services.compile.artifact_bytes(job.artifact)
+    stored = await compile.artifact_bytes(artifact)
     return Response(
         zip_to_tar_gz(stored, job.updated_at), media_type=format.media_type, headers=headers
     )

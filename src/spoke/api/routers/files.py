@@ -11,8 +11,10 @@ from spoke.api.deps import ServicesDep, requires
 from spoke.api.models.common import error_responses
 from spoke.api.response_cache import cache_control, etag_matches, remember
 from spoke.domain.access import Permission
+from spoke.domain.models import ModuleVersion
 from spoke.domain.versions import LATEST
 from spoke.services.archives import ArchiveFormat
+from spoke.services.pull import PullService
 
 router = APIRouter(
     prefix="/modules/{name}/versions/{version}",
@@ -88,10 +90,25 @@ async def get_archive(
 ) -> Response:
     """The whole tree as a `.tar.gz` (default) or `.zip`; the bytes are deterministic."""
     stored = await services.pull.version(name, version)
+    return await archive_response(
+        services.pull, stored, format, cache=cache_control(version), if_none_match=if_none_match
+    )
+
+
+async def archive_response(
+    pull: PullService,
+    stored: ModuleVersion,
+    format: ArchiveFormat,
+    *,
+    cache: str,
+    if_none_match: str | None,
+) -> Response:
+    """A version's tree as a download (the API's and the web UI's), with ``cache`` as its
+    ``Cache-Control``; 304 when ``if_none_match`` names its ETag."""
     etag = f'"{stored.digest.removeprefix("sha256:")}.{format.value}"'
     headers = {
         "ETag": etag,
-        "Cache-Control": cache_control(version),
+        "Cache-Control": cache,
         "X-Spoke-Version": stored.version,
         "Content-Disposition": (
             f'attachment; filename="{stored.module}-{stored.version}.{format.value}"'
@@ -100,7 +117,7 @@ async def get_archive(
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     if format is ArchiveFormat.TAR_GZ:
-        chunks = await services.pull.archive_stream(stored)
+        chunks = await pull.archive_stream(stored)
         return StreamingResponse(chunks, media_type=format.media_type, headers=headers)
-    body = await services.pull.archive(stored, format)  # zip wants its index at the end
+    body = await pull.archive(stored, format)  # zip wants its index at the end
     return Response(body, media_type=format.media_type, headers=headers)

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from spoke.api.ui import browse, diff, docs, login
+from spoke.api.ui import browse, diff, docs, downloads, login
 from spoke.api.ui.rendering import CSP, page, render
 
 _STATIC = Path(__file__).parent / "static"
@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(browse.router)
 router.include_router(docs.router)
 router.include_router(diff.router)
+router.include_router(downloads.router)
 router.include_router(login.router)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import nh3
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -140,22 +140,6 @@ async def file_page(request: Request, module: str, version: str, path: str) -> R
         version=stored,
         path=path,
         lines=highlight.lines(path, data.decode("utf-8", "replace"), links),
-    )
-
-
-@router.get("/modules/{module}/versions/{version}/archive")
-@page
-async def archive(request: Request, module: str, version: str) -> Response:
-    """The version's files as a .tar.gz, with the session's credential (the API's
-    ``…/archive`` wants an Authorization header, which a link cannot send)."""
-    caller = await ui(request, module)
-    stored = await caller.services.pull.version(module, version)
-    chunks = await caller.services.pull.archive_stream(stored)
-    name = f"{stored.module}-{stored.version}.tar.gz"
-    return StreamingResponse(
-        chunks,
-        media_type="application/gzip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
