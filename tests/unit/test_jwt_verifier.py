@@ -160,3 +160,35 @@ def test_any_signed_header_and_claims_verify_or_are_refused(header: Any, payload
 def test_any_string_verifies_or_is_refused(token: str) -> None:
     with pytest.raises(Unauthenticated):
         verify(token)
+
+
+async def test_a_verified_token_is_trusted_briefly_and_never_past_its_expiry() -> None:
+    """A token checked once is trusted again from memory (no signature check) for
+    ``VERIFIED_FOR`` seconds at most, and never past its expiry (with the leeway): then it
+    is checked again (and PyJWT refuses it once its clock, the real one, says so)."""
+    now = [time.time()]
+    verifier = JwtVerifier(secret=SECRET, leeway=0, clock=lambda: now[0])
+    checks = 0
+    real = verifier._decode
+
+    async def counted(token: str) -> dict[str, Any]:
+        nonlocal checks
+        checks += 1
+        return await real(token)
+
+    verifier._decode = counted  # type: ignore[method-assign]
+    lasting = signed({"alg": "HS256"}, {"sub": "alice", "exp": now[0] + 3600})
+    for _ in range(3):
+        assert (await verifier.verify(lasting)).subject == "jwt:alice"
+    assert checks == 1
+    now[0] += 11  # past VERIFIED_FOR: checked again
+    await verifier.verify(lasting)
+    assert checks == 2
+
+    short = signed({"alg": "HS256"}, {"sub": "bob", "exp": now[0] - 11 + 60})
+    await verifier.verify(short)
+    await verifier.verify(short)
+    assert checks == 3
+    now[0] += 50  # the verifier's clock is past the token's expiry: never from memory
+    await verifier.verify(short)
+    assert checks == 4

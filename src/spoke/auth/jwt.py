@@ -4,8 +4,11 @@ provider's JWKS (keys cached; an unknown ``kid`` fetches the set again)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
-from collections.abc import Mapping, Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jwt
@@ -19,6 +22,9 @@ from spoke.domain.errors import InvalidArgument
 log = structlog.get_logger(__name__)
 
 _ASYMMETRIC = ["RS256", "ES256"]
+# How long a verified token is trusted without checking it again (seconds), and how many.
+VERIFIED_FOR = 10.0
+VERIFIED_TOKENS = 10_000
 # NumericDate claims (RFC 7519 §2): PyJWT only checks that `int()` accepts them, so
 # "9999999999", true and 1e400 would pass; here they must be JSON numbers.
 _TIMES = ("exp", "nbf", "iat")
@@ -35,6 +41,7 @@ class JwtVerifier:
         roles_claim: str = "roles",
         leeway: float = 30.0,
         refresh_cooldown: float = 30.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if not secret and not jwks_url:
             raise ValueError("a JwtVerifier needs a shared secret or a JWKS URL")
@@ -50,10 +57,29 @@ class JwtVerifier:
         self._audience = audience
         self._roles_claim = roles_claim
         self._leeway = leeway
+        self._clock = clock
+        # Tokens verified in the last VERIFIED_FOR seconds (by SHA-256, never the token),
+        # each until then or until it expires, whichever is first: a signature check (and,
+        # for OIDC, a thread hop for the key) per request cost more than the cached read.
+        self._verified: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
 
     async def verify(self, token: str) -> Principal:
         """The token's principal, or ``Unauthenticated``: whatever is wrong with the token
         (its signature, claims, encoding or key), never another error."""
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        now = self._clock()
+        cached = self._verified.get(digest)
+        if cached is not None:
+            if now < cached[1]:
+                return cached[0]
+            del self._verified[digest]
+        principal, until = await self._verify(token, now)
+        self._verified[digest] = (principal, until)
+        while len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str, now: float) -> tuple[Principal, float]:
         try:
             claims = await self._decode(token)
         except Unauthenticated:
@@ -69,7 +95,10 @@ class JwtVerifier:
             log.warning("a token failed verification", error=type(exc).__name__)
             raise Unauthenticated("the token is not valid: it is malformed") from None
         check_claims(claims)
-        return Principal(f"jwt:{claims['sub']}", _grants(claims.get(self._roles_claim, [])))
+        principal = Principal(f"jwt:{claims['sub']}", _grants(claims.get(self._roles_claim, [])))
+        # Trusted again without a check until it would fail one: at its expiry (with the
+        # leeway the check allows), at most VERIFIED_FOR from now.
+        return principal, min(now + VERIFIED_FOR, float(claims["exp"]) + self._leeway)
 
     async def _decode(self, token: str) -> dict[str, Any]:
         header = jwt.get_unverified_header(token)
