@@ -108,11 +108,16 @@ class Lockout:
         await self.limiter.count("auth_failure", address)
         await self.limiter.count("auth_failure_pair", pair(address, credential))
 
+    def recorded(self, credential: str) -> bool:
+        """Whether ``succeeded`` would record nothing now (a record younger than half its
+        lifetime): the hot path then skips it."""
+        at = self._recorded.get(credential)
+        return at is not None and self._clock() - at < self._lifetime / 2
+
     async def succeeded(self, credential: str) -> None:
-        now = self._clock()
-        recorded = self._recorded.get(credential)
-        if recorded is not None and now - recorded < self._lifetime / 2:
+        if self.recorded(credential):
             return
+        now = self._clock()
         # Renewed before it lapses: a credential in steady use never drops out, even
         # during an attack on its address that lasts longer than a day.
         await self.limiter.restart("authenticated", credential)

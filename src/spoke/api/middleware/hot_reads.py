@@ -132,13 +132,17 @@ class HotReads:
                 assert self.lockout is not None
                 if not self.lockout.clean(client_address(scope)):
                     return None
-            decision = self.limiter.admit("read", identity_of(presented, scope))
+            who = identity_of(presented, scope)
+            decision = self.limiter.admit("read", who)
             if decision is None or not decision.allowed:
                 return None
             extra = decision.encoded_headers()
             if presented is not None and principal is not None and principal.authenticated:
                 assert self.lockout is not None
-                await self.lockout.succeeded(credential(presented))
+                # A bearer credential is its own identity (``identity_of``): hashed once.
+                presented_as = who if who.startswith("auth:") else credential(presented)
+                if not self.lockout.recorded(presented_as):
+                    await self.lockout.succeeded(presented_as)
         rid = new_request_id(incoming_id)
         headers = [*hit.headers, *SECURITY_HEADERS, *extra, (b"x-request-id", rid.encode())]
         return principal, headers, rid, if_none_match
