@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
+from urllib.parse import urlencode
 
 import nh3
 from fastapi import APIRouter, Query, Request
@@ -10,12 +12,16 @@ from fastapi.responses import Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from spoke.api.pagination import MAX_LIMIT
 from spoke.api.routers.search import MAX_SEARCH_LIMIT, search_page
 from spoke.api.ui import highlight
 from spoke.api.ui.context import ui
 from spoke.api.ui.links import TypeLinks
+from spoke.api.ui.paging import MAX_TOKEN, UiPages
+from spoke.api.ui.paging import Page as PagingPage
 from spoke.api.ui.rendering import page, render
 from spoke.domain.errors import SpokeError
+from spoke.domain.graph import Dependent, ResolvedDependency, label
 from spoke.domain.symbols import Kind
 from spoke.services.search import SearchRequest
 
@@ -35,59 +41,95 @@ def readme_html(text: str) -> Markup:
 async def index(
     request: Request,
     prefix: Annotated[str, Query(max_length=100)] = "",
-    after: Annotated[str | None, Query(max_length=200)] = None,
+    modules: Annotated[str | None, Query(max_length=MAX_TOKEN)] = None,
 ) -> Response:
     caller = await ui(request)
-    found = await caller.services.modules.list(prefix=prefix, after=after, limit=_PAGE + 1)
-    more = len(found) > _PAGE
-    shown = [m for m in found[:_PAGE] if caller.may_read(m.name, m.public)]
+    pages = UiPages(caller.tokens, f"modules:{prefix}")
+    found = await caller.services.modules.list(
+        prefix=prefix, after=pages.after(modules), limit=_PAGE + 1
+    )
+    # The token seals the last row listed, which may be a module this caller cannot see.
+    listed = pages.page(modules, found, _PAGE, lambda m: m.name)
+    shown = [m for m in listed.items if caller.may_read(m.name, m.public)]
     latest: dict[str, str | None] = {}
     for module in shown:
         try:
             latest[module.name] = (await caller.services.reader.get(module.name, "latest")).version
         except SpokeError:
             latest[module.name] = None
+
+    def link(**tokens: str | None) -> str:
+        query = {"prefix": prefix, "modules": modules, **tokens}
+        kept = urlencode({k: v for k, v in query.items() if v})
+        return f"?{kept}" if kept else "?"
+
     return render(
         request,
         "index.html",
         title="Modules",
-        modules=shown,
+        modules=replace(listed, items=shown),
         latest=latest,
         prefix=prefix,
-        next_after=found[_PAGE - 1].name if more else None,
+        link=link,
     )
 
 
 @router.get("/modules/{module}")
 @page
-async def module_page(request: Request, module: str) -> Response:
+async def module_page(
+    request: Request,
+    module: str,
+    versions: Annotated[str | None, Query(max_length=MAX_TOKEN)] = None,
+    dependents: Annotated[str | None, Query(max_length=MAX_TOKEN)] = None,
+) -> Response:
+    """The module; its versions and the latest version's dependents a page at a time
+    (``versions`` and ``dependents``: each list's page token, independent of the other)."""
     caller = await ui(request, module)
     services = caller.services
     found = await services.modules.get(module)
-    versions = await services.pull.versions(module, after=None, limit=100)
+    version_pages = UiPages(caller.tokens, f"versions:{module}")
+    listed = await services.pull.versions(
+        module, after=version_pages.after(versions), limit=_PAGE + 1
+    )
+    version_page = version_pages.page(versions, listed, _PAGE, lambda v: v.version)
     policy = await services.governance.policy(module)
-    latest = versions[0].version if versions else None
-    dependencies = []
-    dependents = []
+    newest = (
+        listed if versions is None else await services.pull.versions(module, after=None, limit=1)
+    )
+    latest = newest[0].version if newest else None
+    dependencies: list[ResolvedDependency] = []
+    dependent_page: PagingPage[Dependent] = PagingPage([], None, None, True)
     if latest is not None:
         dependencies = await services.graph.dependencies(
-            module, latest, scope=caller.scope, transitive=False, after=None, limit=100
+            module, latest, scope=caller.scope, transitive=False, after=None, limit=MAX_LIMIT
         )
-        dependents = [
-            d
-            for d in await services.graph.dependents(module, latest, after=None, limit=100)
-            if caller.may_read(d.module, d.public)
-        ]
+        dependent_pages = UiPages(caller.tokens, f"dependents:{module}@{latest}")
+        pinning = await services.graph.dependents(
+            module, latest, after=dependent_pages.after(dependents), limit=_PAGE + 1
+        )
+        # Keyset pages stay right when filtered: a page may just show fewer.
+        dependent_page = dependent_pages.page(
+            dependents, pinning, _PAGE, lambda d: label(d.module, d.version)
+        )
+        readable = [d for d in dependent_page.items if caller.may_read(d.module, d.public)]
+        dependent_page = replace(dependent_page, items=readable)
+
+    def link(**tokens: str | None) -> str:
+        query = {"versions": versions, "dependents": dependents, **tokens}
+        kept = urlencode({k: v for k, v in query.items() if v})
+        return f"?{kept}" if kept else "?"
+
     return render(
         request,
         "module.html",
         title=module,
         module=found,
-        versions=versions,
+        versions=version_page,
         latest=latest,
         policy=policy,
         dependencies=dependencies,
-        dependents=dependents,
+        dependents=dependent_page,
+        link=link,
     )
 
 
