@@ -251,3 +251,97 @@ def _class5() -> dict[str, Case]:
 
 
 CLASS5 = _class5()
+
+
+# -- class 3: locations ----------------------------------------------------------------------
+_CPP = 'import "google/protobuf/cpp_features.proto";\n'
+_JAVA = 'import "google/protobuf/java_features.proto";\n'
+_CORD = " [features.(pb.cpp).string_type = CORD]"
+_JAVA_VERIFY = " [features.(pb.java).utf8_validation = VERIFY]"
+_TYPES = ("FIELD_SAME_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE")
+_UTF8 = ("FIELD_SAME_JAVA_UTF8_VALIDATION", "FIELD_SAME_UTF8_VALIDATION")
+
+
+def _class3() -> dict[str, Case]:
+    nested_maps = "message O {\n  message I {\n    %s x = 1;\n    map<string, %s> m = 2;\n  }\n"
+    strings = "message O {\n  %s string s = 1;\n  map<string, string> m = 2;\n"
+    strings += "  message I { %s string t = 1; }\n}\n"
+    specs: dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
+        # A map entry's key and value have no source of their own: buf points at the
+        # map's type, ``map<K, V>``.
+        "map_types": (
+            (P3,),
+            nested_maps % ("int32", "int32") + "  map<string, int32> m = 1;\n"
+            "  map<int32, string> n = 2;\n}\n",
+            nested_maps % ("int64", "int64") + "  map<string, string> m = 1;\n"
+            "  map<int64, string> n = 2;\n}\n",
+            _TYPES * 4 + ("FIELD_WIRE_COMPATIBLE_TYPE",),
+        ),
+        "utf8_proto2_to_proto3": (
+            (P2, P3),
+            strings % ("optional", "optional"),
+            strings % ("", ""),
+            ("FILE_SAME_SYNTAX",) + CARD * 2 + _UTF8 * 4,
+        ),
+        "utf8_file_feature": (
+            (ED, ED + "option features.utf8_validation = NONE;\n"),
+            strings % ("", ""),
+            strings % ("", ""),
+            _UTF8 * 4,
+        ),
+        # buf reads the C++ string type from ``ctype`` or the ``(pb.cpp).string_type``
+        # feature, and points at the feature where the field sets it.
+        "cpp_string_type": (
+            (ED + _CPP,),
+            "message O {\n  string s = 1;\n  bytes b = 2" + _CORD + ";\n"
+            "  message I { string t = 1; }\n}\n",
+            "message O {\n  string s = 1" + _CORD + ";\n  bytes b = 2;\n"
+            "  message I { string t = 1" + _CORD + "; }\n}\n",
+            ("FIELD_SAME_CPP_STRING_TYPE",) * 3,
+        ),
+        "ctype_to_feature": (
+            (P2, ED + _CPP),
+            "message O {\n  optional string s = 1 [ctype = CORD];\n  optional bytes b = 2;\n}\n",
+            "message O {\n  string s = 1;\n  bytes b = 2" + _CORD + ";\n}\n",
+            ("FILE_SAME_SYNTAX",) + ("FIELD_SAME_CPP_STRING_TYPE",) * 2 + _UTF8,
+        ),
+        # ``(pb.java).utf8_validation = VERIFY`` keeps Java's check whatever the file says.
+        "java_utf8_feature": (
+            (ED + _JAVA, ED + _JAVA + "option features.utf8_validation = NONE;\n"),
+            "message O {\n  string s = 1;\n  string t = 2" + _JAVA_VERIFY + ";\n}\n",
+            "message O {\n  string s = 1" + _JAVA_VERIFY + ";\n  string t = 2;\n}\n",
+            (*_UTF8, "FIELD_SAME_UTF8_VALIDATION"),
+        ),
+    }
+    cases = {
+        name: _one(heads, f"c3.{name}", old, new, rules)
+        for name, (heads, old, new, rules) in specs.items()
+    }
+    # A nested message gone from its package: buf points at the enclosing message still
+    # in the package, whichever file declares it now (else at the old file).
+    enclosing = "c3/enclosing"
+    cases["enclosing"] = Case(
+        {
+            f"{enclosing}/a.proto": P3 + "package c3.enclosing;\n"
+            "message A { message N {} }\nmessage B {}\n",
+            f"{enclosing}/m.proto": P3 + "package c3.enclosing;\n"
+            "message M { message N {} }\nmessage K {}\n",
+        },
+        {
+            f"{enclosing}/a.proto": P3 + "package c3.enclosing;\nmessage B {}\n",
+            f"{enclosing}/b.proto": P3 + "package c3.enclosing;\n\nmessage A {}\n",
+            f"{enclosing}/m.proto": P3 + "package c3.enclosing.other;\n"
+            "message M { message N {} }\nmessage K {}\n",
+        },
+        tuple(
+            sorted(
+                ("FILE_SAME_PACKAGE",)
+                + ("MESSAGE_NO_DELETE",) * 2
+                + ("PACKAGE_MESSAGE_NO_DELETE",) * 4
+            )
+        ),
+    )
+    return cases
+
+
+CLASS3 = _class3()

@@ -14,7 +14,7 @@ import pytest
 from spoke.domain.breaking import RULES, BreakingConfig, check_breaking
 from tests.agreement import count
 from tests.buf_reference import buf_breaking, compile_tree, write_buf_yaml
-from tests.integration.compat_cases import ALL, CLASS4, CLASS5, Case
+from tests.integration.compat_cases import ALL, CLASS3, CLASS4, CLASS5, Case
 
 Key = tuple[str, int, int, int, int, str, str]
 
@@ -98,3 +98,10 @@ def test_class5_moves_between_packages_and_files(tmp_path: Path, categories: lis
     """Services and messages moving between files and packages, files into and out of
     a package (none, a subdirectory): FILE_SAME_PACKAGE is in PACKAGE too."""
     _check_class("breaking (issue 18 class 5)", CLASS5, tmp_path, categories)
+
+
+@pytest.mark.parametrize("categories", [ALL, ["PACKAGE"]], ids=str)
+def test_class3_locations_are_bufs(tmp_path: Path, categories: list[str]) -> None:
+    """Map entries, nested messages, UTF-8 and C++ string type rules (with their editions
+    features), and elements gone from a package: buf's file, line and column."""
+    _check_class("breaking (issue 18 class 3)", CLASS3, tmp_path, categories)

@@ -17,7 +17,7 @@ from spoke.domain.breaking.report import Report, quote
 T = FieldDescriptorProto
 _NAMED = {"message", "enum", "group"}
 _TYPE, _TYPE_NAME, _NAME, _DEFAULT, _OPTIONS, _JSON_NAME = 5, 6, 1, 7, 8, 10
-_CTYPE, _JSTYPE = 1, 6
+_CTYPE, _JSTYPE, _FEATURES = 1, 6, 21
 
 
 def _pairs(report: Report) -> Iterator[tuple[FieldElement, FieldElement]]:
@@ -160,7 +160,18 @@ def _cardinality_rules(report: Report, field: FieldElement, previous: FieldEleme
 def _option_location(field: FieldElement, option: int) -> tuple[str, tuple[int, ...]] | None:
     if field.proto.options.HasField({_CTYPE: "ctype", _JSTYPE: "jstype"}[option]):
         return field.file, (*field.path, _OPTIONS, option)
+    if option == _CTYPE:
+        return _language_feature_location(field, sem.CPP, sem.CPP_STRING_TYPE)
     return None
+
+
+def _language_feature_location(
+    field: FieldElement, extension: int, number: int
+) -> tuple[str, tuple[int, ...]] | None:
+    """The field's own ``features.(pb.cpp)…`` / ``(pb.java)…`` setting, if it has one."""
+    if sem.language_feature(field.proto.options.features, extension, number) is None:
+        return None
+    return field.file, (*field.path, _OPTIONS, _FEATURES, extension, number)
 
 
 def _option_rules(report: Report, field: FieldElement, previous: FieldElement) -> None:
@@ -226,6 +237,9 @@ def _option_rules(report: Report, field: FieldElement, previous: FieldElement) -
 
 
 def _java_location(report: Report, field: FieldElement) -> tuple[str, tuple[int, ...]]:
+    own = _language_feature_location(field, sem.JAVA, sem.JAVA_UTF8_VALIDATION)
+    if own is not None:
+        return own
     file = report.new.file_of(field)
     if file.options.HasField("java_string_check_utf8"):
         return field.file, (8, 27)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from spoke.domain.breaking.check_files import deleted_location
 from spoke.domain.breaking.index import Element, Index
 from spoke.domain.breaking.report import Report
 
@@ -85,8 +84,21 @@ def check_packages(report: Report) -> None:
                 else:
                     report.add(
                         rule,
-                        deleted_location(report.new, element.file, name),
+                        _enclosing(report.new, package, name),
                         message,
                         file=element.file,
                         against=element,
                     )
+
+
+def _enclosing(index: Index, package: str, nested_name: str) -> Element | None:
+    """Where buf points for an element gone from its package (its file still there): the
+    nearest enclosing message still in the package, whichever file now declares it;
+    None: the old file, at 1:1."""
+    parts = nested_name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        outer = ".".join(parts[:i])
+        found = index.messages.get(f"{package}.{outer}" if package else outer)
+        if found is not None:
+            return found
+    return None

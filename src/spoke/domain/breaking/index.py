@@ -25,6 +25,7 @@ FILE_OPTIONS, FILE_SYNTAX = 8, 12
 MESSAGE_FIELD, MESSAGE_NESTED, MESSAGE_ENUM, MESSAGE_EXTENSION = 2, 3, 4, 6
 MESSAGE_OPTIONS, MESSAGE_ONEOF = 7, 8
 ENUM_VALUE = 2
+FIELD_TYPE_NAME = 6
 SERVICE_METHOD = 2
 
 # What each repeated descriptor field holds, by the kind of descriptor it is a field of:
@@ -65,6 +66,20 @@ def descend(file: FileDescriptorProto, path: Path) -> list[Any]:
         proto = children[path[depth + 1]]
         found.append(proto)
     return found
+
+
+def map_field_path(file: FileDescriptorProto, path: Path) -> Path | None:
+    """For a path into a map entry (a message protoc makes up for ``map<K, V>``, with no
+    place in the source), the path of the type of the map field that declares it, where
+    buf points; else None."""
+    along = descend(file, path)
+    for depth, proto in enumerate(along):
+        if isinstance(proto, DescriptorProto) and proto.options.map_entry and depth > 0:
+            parent: DescriptorProto = along[depth - 1]
+            for i, candidate in enumerate(parent.field):
+                if candidate.type_name.rsplit(".", 1)[-1] == proto.name:
+                    return (*path[: 2 * depth], MESSAGE_FIELD, i, FIELD_TYPE_NAME)
+    return None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spoke.domain.breaking.index import Element, Index, Path
+from spoke.domain.breaking.index import Element, Index, Path, map_field_path
 from spoke.domain.breaking.semantics import Semantics
 from spoke.domain.schema import NO_SPAN, Finding
 
@@ -56,6 +56,9 @@ class Report:
                 if keyword
                 else schema.span(where[0], where[1])
             )
+            if span is None:  # a map entry's field has no source: buf points at the map
+                declared = map_field_path(self.new.files[where[0]], where[1])
+                span = schema.span(where[0], declared) if declared else None
         against_file = against if isinstance(against, str) else ""
         if isinstance(against, Element):
             against_file = against.file

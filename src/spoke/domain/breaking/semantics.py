@@ -13,6 +13,8 @@ from google.protobuf.descriptor_pb2 import (
     FieldOptions,
     FileDescriptorProto,
 )
+from google.protobuf.empty_pb2 import Empty
+from google.protobuf.unknown_fields import UnknownFieldSet
 
 from spoke.domain.breaking.index import Element, FieldElement, Index, descend
 
@@ -168,17 +170,38 @@ class Semantics:
         file = self.index.file_of(field)
         if file.options.java_string_check_utf8:
             return "VERIFY"
+        if syntax(file) == "editions":
+            chain = [field.proto.options, file.options]
+            if self._language_feature(chain, JAVA, JAVA_UTF8_VALIDATION) == _JAVA_VERIFY:
+                return "VERIFY"
         return self.utf8_validation(field)
 
     def cpp_string_type(self, field: FieldElement) -> tuple[str, bool]:
-        """("STRING"|"CORD", is string piece) from the ctype option."""
+        """("STRING"|"CORD"|"VIEW", is string piece): the ctype option, else (editions)
+        the ``(pb.cpp).string_type`` feature."""
         options: FieldOptions = field.proto.options
         if options.HasField("ctype"):
             if options.ctype == FieldOptions.CORD:
                 return "CORD", False
             if options.ctype == FieldOptions.STRING_PIECE:
                 return "STRING", True
+            return "STRING", False
+        if syntax(self.index.file_of(field)) == "editions":
+            chain = [options, self.index.file_of(field).options]
+            value = self._language_feature(chain, CPP, CPP_STRING_TYPE)
+            return _CPP_STRING_TYPES.get(value or 0, "STRING"), False
         return "STRING", False
+
+    @staticmethod
+    def _language_feature(chain: list[Any], extension: int, number: int) -> int | None:
+        """A language's feature (an extension of FeatureSet: ``(pb.cpp)``, ``(pb.java)``)
+        set nearest along ``chain`` (options, innermost first), or None. The descriptors
+        are read without those extensions' classes, so they come as unknown fields."""
+        for options in chain:
+            found = language_feature(options.features, extension, number)
+            if found is not None:
+                return found
+        return None
 
     # -- enums and messages ----------------------------------------------------------
     def enum_closed(self, enum: Element) -> bool:
@@ -197,6 +220,31 @@ class Semantics:
         chain = ([element.proto.options] if enum else []) + self._message_chain(element)
         value = self._feature(element, "json_format", chain)
         return FeatureSet.JsonFormat.Name(value)  # type: ignore[arg-type]
+
+
+# FeatureSet's extensions for languages, and the features of theirs that buf compares.
+CPP, JAVA = 1000, 1001
+CPP_STRING_TYPE, JAVA_UTF8_VALIDATION = 2, 2
+_CPP_STRING_TYPES = {1: "VIEW", 2: "CORD", 3: "STRING"}
+_JAVA_VERIFY = 2
+
+
+def language_feature(features: FeatureSet, extension: int, number: int) -> int | None:
+    """Field ``number`` of the ``extension`` message set in ``features`` (the last one
+    wins, as when parsing), or None."""
+    found = None
+    for unknown in _unknown(features):
+        if unknown.field_number != extension or not isinstance(unknown.data, bytes):
+            continue
+        for inner in _unknown(Empty.FromString(unknown.data)):
+            if inner.field_number == number and isinstance(inner.data, int):
+                found = inner.data
+    return found
+
+
+def _unknown(message: Any) -> list[Any]:
+    fields = UnknownFieldSet(message)
+    return [fields[i] for i in range(len(fields))]
 
 
 # Where an element's own ``features`` live: its options field, then FeatureSet's fields.
