@@ -25,8 +25,9 @@ from spoke.domain.graph import ResolvedDependency
 from spoke.domain.models import ModuleVersion
 from spoke.services.visibility import EVERYTHING
 
-#: Characters of rendered HTML kept per process (googleapis' docs page is ~0.5 M).
-MAX_CHARS = 64 * 1024 * 1024
+#: Characters of rendered HTML kept per process (googleapis' docs page is ~0.5 M; a
+#: character takes 1 to 4 bytes in memory, 1 or 2 in the bodies seen here).
+MAX_CHARS = 32 * 1024 * 1024
 #: A closure larger than this is refused rather than checked in part.
 MAX_CLOSURE = 10_000
 
