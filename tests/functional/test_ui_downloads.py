@@ -55,6 +55,14 @@ async def test_downloads_without_auth(client: httpx.AsyncClient) -> None:
     assert "private" in generated.headers["cache-control"]
     assert 'filename="acme.cal-v1.0.0-python.zip"' in generated.headers["content-disposition"]
     assert gzip_of(await client.get(f"{CAL}/download/python?format=tar.gz"))[:2] == b"\x1f\x8b"
+    page = assert_page(await client.get(f"{CAL}/files/acme/cal/event.proto"))
+    assert f'href="{CAL}/raw/acme/cal/event.proto"' in page
+    raw = await client.get(f"{CAL}/raw/acme/cal/event.proto")
+    assert raw.status_code == 200 and raw.headers["content-type"].startswith("text/plain")
+    assert "service Calendar" in raw.text
+    revalidated = await client.get(raw.request.url, headers={"If-None-Match": raw.headers["etag"]})
+    assert revalidated.status_code == 304
+    assert_page(await client.get(f"{CAL}/raw/nope.proto"), 404)
     # Not compiled, or no such language: the friendly page with the API's status.
     assert "not been compiled" in assert_page(await client.get(f"{CAL}/download/cpp"), 404)
     assert "unknown language" in assert_page(await client.get(f"{CAL}/download/cobol"), 404)
@@ -69,7 +77,11 @@ async def test_read_public_downloads_follow_the_closure(make_client: MakeClient)
     # from a closure with the private module in it, no.
     assert "acme/app/app.proto" in zip_names(await client.get(f"{APP}/archive?format=zip"))
     secret = "/ui/modules/acme.secret/versions/v1.0.0"
-    for path in (f"{secret}/archive", f"{secret}/archive?format=zip"):
+    for path in (
+        f"{secret}/archive",
+        f"{secret}/archive?format=zip",
+        f"{secret}/raw/acme/hidden/d.proto",
+    ):
         assert_page(await client.get(path), 404)
     refused = assert_page(await client.get(f"{APP}/download/python"), 422)
     assert "not readable with your credentials" in refused
@@ -84,7 +96,8 @@ async def test_required_mode_downloads_use_the_session(make_client: MakeClient) 
     admin = bearer(token(["admin"]))
     await seed_private_dependency(client, admin)
     await compile_python(client, "acme.app", admin)
-    paths = [f"{APP}/archive", f"{APP}/archive?format=zip", f"{APP}/download/python"]
+    raw = f"{APP}/raw/acme/app/app.proto"
+    paths = [f"{APP}/archive", f"{APP}/archive?format=zip", f"{APP}/download/python", raw]
     for path in paths:
         anonymous = await client.get(path)
         assert anonymous.status_code == 303
@@ -92,6 +105,7 @@ async def test_required_mode_downloads_use_the_session(make_client: MakeClient) 
     await login(client, await make_key(client, "read:acme.app"))
     assert gzip_of(await client.get(paths[0]))[:2] == b"\x1f\x8b"
     assert "acme/app/app.proto" in zip_names(await client.get(paths[1]))
+    assert "message Booking" in (await client.get(raw)).text
     # acme.app's closure holds the private acme.secret, which this key may not read.
     assert_page(await client.get(paths[2]), 422)
     insider = await make_key(client, "read:acme.secret", name="insider")

@@ -1,6 +1,6 @@
 """Downloads from the version page, with the session's credential (the API's routes want
 an ``Authorization`` header, which a link cannot send): the ``.proto`` tree as a
-``.tar.gz`` or ``.zip``, and each language's generated code.
+``.tar.gz`` or ``.zip``, each language's generated code, and one file's raw text.
 
 The checks are the API's: the caller must read the module, and for generated code (built
 from the whole dependency closure) every module of the closure; the responses are built
@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
+from spoke.api.response_cache import etag_matches
 from spoke.api.routers.compile import artifact_response
 from spoke.api.routers.files import archive_response
 from spoke.api.ui.context import ui
@@ -45,6 +46,21 @@ async def archive(
     )
     response.headers["Content-Security-Policy"] = CSP
     return response
+
+
+@router.get("/raw/{path:path}")
+@page
+async def raw(request: Request, module: str, version: str, path: str) -> Response:
+    """One file's bytes as plain text (the file page's "Raw" link)."""
+    caller = await ui(request, module)
+    stored, entry = await caller.services.pull.file_entry(module, version, path)
+    etag = f'"{entry.sha256}"'
+    headers = {"ETag": etag, "Cache-Control": _CACHE, "Content-Security-Policy": CSP}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    chunks = await caller.services.pull.open_file(stored, entry)
+    headers["Content-Length"] = str(entry.size)
+    return StreamingResponse(chunks, media_type="text/plain; charset=utf-8", headers=headers)
 
 
 @router.get("/download/{language}")
