@@ -1,7 +1,7 @@
-"""The docs and diff pages keep their rendered bodies in process: the access rules still
-hold on every request (a body built from a private dependency is never served to a
-caller who may not read it), and what the body depends on (the breaking policy) is part
-of its key."""
+"""The docs, diff and .proto file pages keep their rendered bodies in process: the
+access rules still hold on every request (a body built from a private dependency is never
+served to a caller who may not read it), and what a body depends on (the breaking policy)
+is part of its key."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ message Booking {
 """
 DOCS = "/ui/modules/acme.app/versions/v2.0.0/docs"
 DIFF = "/ui/modules/acme.app/versions/v2.0.0/diff?against=v1.0.0"
+FILE = "/ui/modules/acme.app/versions/v2.0.0/files/acme/app/app.proto"
 
 
 async def seed_private_dependency(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
@@ -67,9 +68,11 @@ async def test_a_private_dependency_is_never_served_from_the_cache(
     html = assert_page(await client.get(DOCS, headers=admin))
     assert 'href="/ui/modules/acme.secret/versions/v1.0.0/docs#acme.hidden.Date"' in html
     assert "FIELD_NO_DELETE" in assert_page(await client.get(DIFF, headers=admin))
-    assert cached(client) == 2
+    html = assert_page(await client.get(FILE, headers=admin))
+    assert 'href="/ui/modules/acme.secret/versions/v1.0.0/docs#acme.hidden.Date"' in html
+    assert cached(client) == 3
     # ...and the anonymous reader of the public module still gets the refusal, not the body.
-    for path in (DOCS, DIFF):
+    for path in (DOCS, DIFF, FILE):
         refused = await client.get(path)
         assert refused.status_code == 422, refused.text
         assert "acme.hidden.Date" not in refused.text and "FIELD_NO_DELETE" not in refused.text
@@ -79,11 +82,13 @@ async def test_a_private_dependency_is_never_served_from_the_cache(
         await login(outsider, await make_key(client, "read:acme.app", name="outsider"))
         assert (await outsider.get(DOCS)).status_code == 422
         assert (await outsider.get(DIFF)).status_code == 422
+        assert (await outsider.get(FILE)).status_code == 422
     # With a grant on it, the cached bodies.
     await login(client, await make_key(client, "read:acme.secret", name="insider"))
     assert "acme.hidden.Date" in assert_page(await client.get(DOCS))
     assert "FIELD_NO_DELETE" in assert_page(await client.get(DIFF))
-    assert cached(client) == 2
+    assert "acme.hidden.Date" in assert_page(await client.get(FILE))
+    assert cached(client) == 3
 
 
 async def test_a_diff_follows_the_breaking_policy(client: httpx.AsyncClient) -> None:

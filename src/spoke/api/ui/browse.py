@@ -16,6 +16,7 @@ from spoke.api.pagination import MAX_LIMIT
 from spoke.api.routers.search import MAX_SEARCH_LIMIT, search_page
 from spoke.api.ui import highlight
 from spoke.api.ui.context import ui
+from spoke.api.ui.fragments import fragments_of, readable_closure, render_fragment, version_key
 from spoke.api.ui.links import TypeLinks
 from spoke.api.ui.paging import MAX_TOKEN, UiPages
 from spoke.api.ui.paging import Page as PagingPage
@@ -163,26 +164,29 @@ async def file_page(request: Request, module: str, version: str, path: str) -> R
     caller = await ui(request, module)
     services = caller.services
     stored, entry = await services.pull.file_entry(module, version, path)
-    data = await services.pull.read_file(stored, entry)
-    if path.endswith(".proto"):
-        _, schema = await services.governance.schema_of_version(
+    title = f"{path} — {module}@{stored.version}"
+    if not path.endswith(".proto"):
+        text = (await services.pull.read_file(stored, entry)).decode("utf-8", "replace")
+        plain = render_fragment(
+            "file_body.html", version=stored, path=path, lines=highlight.lines(path, text, {})
+        )
+        return render(request, "page_body.html", title=title, body=plain)
+    # Types link into the closure: checked on every request, before the cache.
+    closure = await readable_closure(caller, stored)
+    cache = fragments_of(request)
+    key = ("file", *version_key(stored, closure), path)
+    if (body := cache.get(key)) is None:
+        data = await services.pull.read_file(stored, entry)
+        compiled, schema = await services.governance.schema_of_version(
             module, stored.version, scope=caller.scope
         )
-        closure = await services.graph.dependencies(
-            module, stored.version, scope=caller.scope, transitive=True, after=None, limit=10_000
-        )
-        types = TypeLinks(schema, stored, closure)
+        types = TypeLinks(schema, compiled, closure)
         links = types.by_written_name(highlight.written_type_names(schema, path))
-    else:
-        links = {}
-    return render(
-        request,
-        "file.html",
-        title=f"{path} — {module}@{stored.version}",
-        version=stored,
-        path=path,
-        lines=highlight.lines(path, data.decode("utf-8", "replace"), links),
-    )
+        lines = highlight.lines(path, data.decode("utf-8", "replace"), links)
+        body = render_fragment("file_body.html", version=stored, path=path, lines=lines)
+        if compiled.digest == stored.digest:  # not deleted and pushed again meanwhile
+            cache.put(key, body)
+    return render(request, "page_body.html", title=title, body=body)
 
 
 @router.get("/search")

@@ -1,8 +1,9 @@
-"""The costly parts of UI pages, rendered once: a pinned version's documentation and the
-diff of two versions are functions of immutable inputs (the versions' digests, their
-dependency closures' digests, and for a diff the module's breaking policy), so their
-rendered HTML (the page body, nothing about the caller in it) is kept in process, in a
-bounded LRU, under a key made of exactly those inputs.
+"""The costly parts of UI pages, rendered once: a pinned version's documentation, a
+``.proto`` file with its type links, and the diff of two versions are functions of
+immutable inputs (the versions' digests, their dependency closures' digests, and for a
+diff the module's breaking policy), so their rendered HTML (the page body, nothing about
+the caller in it) is kept in process, in a bounded LRU, under a key made of exactly those
+inputs.
 
 Access is never the cache's business: a page first checks, on every request, that the
 caller may read the module and every module of the closures involved
