@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from spoke.domain.breaking import BreakingConfig, check_breaking
+from spoke.domain.compiler_differences import annotate
 from spoke.domain.diff import Diff, diff
-from spoke.domain.errors import InvalidArgument, NotFound, Unprocessable
+from spoke.domain.errors import CompileFailed, InvalidArgument, NotFound, Unprocessable
 from spoke.domain.models import Dependency, ModuleVersion
 from spoke.domain.names import validate_module_name
 from spoke.domain.policy import Policy
@@ -26,6 +27,35 @@ class PolicyViolation(Unprocessable):
     """A push the module's policy refuses; ``details.findings`` lists why."""
 
     code = "policy_violation"
+
+
+class CompilerDifference(CompileFailed):
+    """protoc refused files that buf's compiler accepts (a known difference between the
+    two compilers, ``domain/compiler_differences.py``): ``buf lint`` would lint them, we
+    cannot. ``details`` lists protoc's diagnostics, each with ``compiler``, ``buf``,
+    ``difference`` and ``buf_says``."""
+
+    code = "compiler_difference"
+
+
+def explain_compile_failure(exc: CompileFailed) -> CompileFailed:
+    """``exc`` with each of protoc's diagnostics naming its compiler and, where it is a
+    known difference, what buf's compiler does; a ``CompilerDifference`` when buf's
+    compiler would accept the files (every diagnostic is a known difference)."""
+    details = exc.details
+    if not isinstance(details, list) or not all(isinstance(d, dict) for d in details):
+        return exc
+    annotated, buf_accepts = annotate(details)
+    if not buf_accepts:
+        return CompileFailed(exc.message, details=annotated)
+    first = annotated[0]
+    where = ":".join(str(first[k]) for k in ("file", "line", "column") if first.get(k))
+    return CompilerDifference(
+        f"protoc refuses what buf's compiler accepts: protoc says {where}: "
+        f"{first['message']}; {first['buf_says']}. Spoke compiles with protoc (buf would "
+        f"check these files): change them so that both compilers accept them",
+        details=annotated,
+    )
 
 
 @dataclass(frozen=True)
@@ -99,7 +129,10 @@ class GovernanceService:
         pinned = [
             Dependency(validate_module_name(d.module), str(Version.parse(d.version))) for d in deps
         ]
-        return await self._schemas.of_files(module, contents, pinned, scope=scope)
+        try:
+            return await self._schemas.of_files(module, contents, pinned, scope=scope)
+        except CompileFailed as exc:
+            raise explain_compile_failure(exc) from None
 
     async def schema_of_version(
         self, module: str, ref: str, *, scope: ReadScope
@@ -190,4 +223,4 @@ def _breaking_config(section: Mapping[str, Any]) -> BreakingConfig:
         raise InvalidArgument(f"breaking config: {exc}") from None
 
 
-__all__ = ["GovernanceService", "PolicyCheck", "PolicyViolation"]
+__all__ = ["CompilerDifference", "GovernanceService", "PolicyCheck", "PolicyViolation"]
