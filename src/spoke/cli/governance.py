@@ -5,6 +5,7 @@ are findings, as buf does."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ import typer
 import yaml
 
 from spoke.cli.buf_formats import FORMATS, as_text
+from spoke.cli.buf_workspace import Findings, WorkspaceModule, check_workspace, parse_modules
 from spoke.cli.client import CliError, RegistryClient, path_of
 from spoke.cli.localfiles import check_inside
 from spoke.cli.options import DEFAULT_REGISTRY, Registry, Token, friendly_errors
@@ -35,10 +37,8 @@ Deps = Annotated[
 ]
 
 
-def buf_config(directory: Path, section: str) -> dict[str, Any] | None:
-    """DIR/buf.yaml's ``breaking:`` or ``lint:`` section (None: no file). A v1 or v1beta1
-    file's section carries its ``version``, which changes the rules' names, categories
-    and defaults (v1 comment ignores are off unless ``allow_comment_ignores: true``)."""
+def read_buf_yaml(directory: Path) -> dict[str, Any] | None:
+    """DIR/buf.yaml as a mapping (None: no file)."""
     path = directory / "buf.yaml"
     if not path.is_file():
         return None
@@ -48,13 +48,29 @@ def buf_config(directory: Path, section: str) -> dict[str, Any] | None:
         raise CliError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(document, dict):
         raise CliError(f"{path} is not a YAML mapping")
+    return document
+
+
+def buf_config(directory: Path, section: str) -> dict[str, Any] | None:
+    """DIR/buf.yaml's ``breaking:`` or ``lint:`` section (None: no file). A v1 or v1beta1
+    file's section carries its ``version``, which changes the rules' names, categories
+    and defaults (v1 comment ignores are off unless ``allow_comment_ignores: true``)."""
+    document = read_buf_yaml(directory)
+    if document is None:
+        return None
     found = document.get(section)
     if found is not None and not isinstance(found, dict):
-        raise CliError(f"{path}: `{section}:` must be a mapping")
+        raise CliError(f"{directory / 'buf.yaml'}: `{section}:` must be a mapping")
     version = document.get("version")
     if version in ("v1", "v1beta1"):
         return {**(found or {}), "version": version}
     return found
+
+
+def workspace_of(directory: Path) -> list[WorkspaceModule] | None:
+    """DIR/buf.yaml's ``modules:`` (a v2 workspace), or None."""
+    document = read_buf_yaml(directory)
+    return None if document is None else parse_modules(document)
 
 
 def parse_ref(text: str, option: str) -> tuple[str, str]:
@@ -87,15 +103,27 @@ def breaking(
 ) -> None:
     """Check DIRECTORY for breaking changes against a pushed version (buf's rules)."""
     module, version = parse_ref(against, "--against")
-    body = {
-        "against": version,
-        "files": read_files(directory, collect_files(directory)),
-        "dependencies": [parse_dependency(d) for d in dep or []],
-        "config": buf_config(directory, "breaking"),
-    }
+    dependencies = [parse_dependency(d) for d in dep or []]
     with RegistryClient(registry, token) as client:
-        result = client.json("POST", path_of("modules", module, "breaking"), json=body)
-    report(result["findings"], error_format)
+
+        def check(files: list[dict[str, str]], config: Mapping[str, Any] | None) -> Findings:
+            body = {
+                "against": version,
+                "files": files,
+                "dependencies": dependencies,
+                "config": config,
+            }
+            found: Findings = client.json(
+                "POST", path_of("modules", module, "breaking"), json=body
+            )["findings"]
+            return found
+
+        modules = workspace_of(directory)
+        if modules is not None:
+            report(check_workspace(directory, modules, "breaking", check), error_format)
+            return
+        files = read_files(directory, collect_files(directory))
+        report(check(files, buf_config(directory, "breaking")), error_format)
 
 
 @app.command()
@@ -108,14 +136,20 @@ def lint(
     token: Token = None,
 ) -> None:
     """Lint DIRECTORY with buf's lint rules (buf.yaml's `lint:`; default STANDARD)."""
-    body = {
-        "files": read_files(directory, collect_files(directory)),
-        "dependencies": [parse_dependency(d) for d in dep or []],
-        "config": buf_config(directory, "lint"),
-    }
+    dependencies = [parse_dependency(d) for d in dep or []]
     with RegistryClient(registry, token) as client:
-        result = client.json("POST", "/lint", json=body)
-    report(result["findings"], error_format)
+
+        def check(files: list[dict[str, str]], config: Mapping[str, Any] | None) -> Findings:
+            body = {"files": files, "dependencies": dependencies, "config": config}
+            found: Findings = client.json("POST", "/lint", json=body)["findings"]
+            return found
+
+        modules = workspace_of(directory)
+        if modules is not None:
+            report(check_workspace(directory, modules, "lint", check), error_format)
+            return
+        files = read_files(directory, collect_files(directory))
+        report(check(files, buf_config(directory, "lint")), error_format)
 
 
 @app.command()
