@@ -62,7 +62,10 @@ def test_workspace_lint_agrees_with_buf(tmp_path: Path) -> None:
     by_module = {(k[0].split("/")[0], k[5]) for k in theirs}
     # proto: STANDARD less ENUM_ZERO_VALUE_SUFFIX; vendor: the top-level BASIC; api:
     # MINIMAL (its bad_name message is not reported); the excluded file: nothing.
-    assert ("proto", "SERVICE_SUFFIX") in by_module
+    assert ("proto", "RPC_RESPONSE_STANDARD_NAME") in by_module
+    # ignore_only and ignore, written relative to the workspace root.
+    assert not {k for k in by_module if k[1] in ("SERVICE_SUFFIX", "RPC_REQUEST_STANDARD_NAME")}
+    assert not [k for k in theirs if k[0].endswith("ignored.proto")]
     assert ("vendor", "FIELD_LOWER_SNAKE_CASE") in by_module
     assert not {k for k in by_module if k[0] == "api" or k[1] == "ENUM_ZERO_VALUE_SUFFIX"}
     assert not [k for k in theirs if "internal" in k[0]]

@@ -1,6 +1,7 @@
 """Issue 18, class 2: a buf.yaml v2 workspace of three modules: ``proto`` (its own lint
 config and an ``excludes``), ``vendor`` (a vendored dependency, no config of its own: the
-top-level one) and ``api`` (MINIMAL), with imports across them and no ``deps:``. ``OLD``
+top-level one) and ``api`` (MINIMAL), ``ignore`` and ``ignore_only`` paths relative to the workspace
+root (as buf reads them in v2), with imports across them and no ``deps:``. ``OLD``
 is the same workspace before a few breaking changes, for ``buf breaking --against``."""
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ modules:
     lint:
       use: [STANDARD]
       except: [ENUM_ZERO_VALUE_SUFFIX]
+      ignore_only:
+        SERVICE_SUFFIX: [proto/acme]
+        RPC_REQUEST_STANDARD_NAME: [proto/acme/pay/v1/pay.proto]
     breaking:
       use: [FILE]
   - path: vendor
@@ -22,6 +26,7 @@ modules:
       use: [MINIMAL]
 lint:
   use: [BASIC]
+  ignore: [vendor/common/v1/ignored.proto]
 breaking:
   use: [WIRE]
 """
@@ -38,6 +43,10 @@ import "common/v1/money.proto";
 message Payment { common.v1.Money amount = 1; string NoteText = 2; }
 enum State { STATE_NONE = 0; }
 service Pay { rpc Do(Payment) returns (Payment); }
+""",
+    "vendor/common/v1/ignored.proto": """syntax = "proto3";
+package common.v1;
+message Ignored { int32 BadName = 1; }
 """,
     # Excluded: not compiled, not linted (buf would report every rule it breaks).
     "proto/acme/pay/v1/internal/skip.proto": """syntax = "proto3";

@@ -133,6 +133,47 @@ def _with_imports(paths: set[str], contents: Mapping[str, str]) -> set[str]:
     return found
 
 
+def _relative_to(module: str, path: str, tops: list[str]) -> list[str]:
+    """A root-relative ignore ``path`` as paths inside ``module`` (none: not in it)."""
+    clean = PurePosixPath(path).as_posix()
+    if module == ".":
+        return [clean]
+    if clean == module:
+        return tops
+    if clean.startswith(module + "/"):
+        return [clean[len(module) + 1 :]]
+    return []
+
+
+def _for_module(
+    config: Mapping[str, Any] | None, module: str, tops: list[str]
+) -> Mapping[str, Any] | None:
+    """``config`` with its ``ignore`` and ``ignore_only`` paths, which a v2 workspace
+    writes relative to its root, made relative to ``module`` (the checks see
+    module-relative paths); paths outside the module are dropped."""
+    if config is None:
+        return None
+    adjusted = dict(config)
+    ignore = config.get("ignore")
+    if isinstance(ignore, list):
+        adjusted["ignore"] = [
+            p for path in ignore if isinstance(path, str) for p in _relative_to(module, path, tops)
+        ]
+    only = config.get("ignore_only")
+    if isinstance(only, dict):
+        adjusted["ignore_only"] = {
+            rule: [
+                p
+                for path in paths
+                if isinstance(path, str)
+                for p in _relative_to(module, path, tops)
+            ]
+            for rule, paths in only.items()
+            if isinstance(paths, list)
+        }
+    return adjusted
+
+
 def check_workspace(
     root: Path,
     modules: list[WorkspaceModule],
@@ -150,7 +191,8 @@ def check_workspace(
     contents = {item["path"]: item["content"] for item in merged}
     groups: dict[bytes, tuple[Mapping[str, Any] | None, list[WorkspaceModule]]] = {}
     for module in modules:
-        config = module.sections.get(section)
+        tops = sorted({item["path"].split("/")[0] for item in files[module.path]})
+        config = _for_module(module.sections.get(section), module.path, tops)
         key = orjson.dumps(config, option=orjson.OPT_SORT_KEYS)
         groups.setdefault(key, (config, []))[1].append(module)
     found: Findings = []
