@@ -130,3 +130,46 @@ def test_lint_reads_a_v1_buf_yaml_as_buf_does(server: Server, tmp_path: Path) ->
         assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), config
         if "allow_comment_ignores" not in config:
             assert '"type":"ENUM_FIRST_VALUE_ZERO"' in ours.stdout
+
+
+def test_workspaces_print_what_buf_prints(server: Server, tmp_path: Path) -> None:
+    """A buf.yaml v2 ``modules:`` workspace (issue 18, class 2): the same bytes as buf's,
+    from lint and from breaking against a pushed version of the old tree."""
+    from tests.integration import workspace_cases as ws
+
+    new = ws.write(tmp_path / "ws", ws.NEW)
+    ours = cli(server, "lint", str(new), "--error-format", "json")
+    theirs = subprocess.run(
+        [buf_binary(), "lint", "--error-format", "json"],
+        cwd=new, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert theirs.returncode == 100 and theirs.stdout
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+
+    old = ws.write(tmp_path / "old", ws.OLD)
+    merged = tmp_path / "pushed"  # the old workspace as one module: its modules' trees
+    for name, text in ws.OLD.items():
+        inside = name.split("/", 1)[1]
+        if "internal" not in inside:
+            (merged / inside).parent.mkdir(parents=True, exist_ok=True)
+            (merged / inside).write_text(text)
+    pushed = cli(server, "push", str(merged), "-m", "acme.ws", "-v", "v1.0.0")
+    assert pushed.returncode == 0, pushed.stderr
+    ours = cli(
+        server, "breaking", str(new), "--against", "acme.ws@v1.0.0", "--error-format", "json"
+    )
+    assert ours.returncode == 100, ours.stderr
+    assert [json.loads(line) for line in ours.stdout.splitlines()] == buf_breaking(new, old)
+
+
+def test_lint_says_when_only_protoc_refuses(server: Server, tmp_path: Path) -> None:
+    """Issue 18, class 7: buf lints this file; we say protoc refused it and buf would not."""
+    from tests.integration.compiler_difference_cases import CASES, path_of
+
+    (tmp_path / path_of("allow_alias_false")).parent.mkdir(parents=True)
+    (tmp_path / path_of("allow_alias_false")).write_text(CASES["allow_alias_false"])
+    ours = cli(server, "lint", str(tmp_path))
+    assert ours.returncode == 1
+    said = " ".join(ours.stderr.split())
+    assert "protoc refuses what buf's compiler accepts" in said
+    assert "allow_alias = false;" in said and f"{path_of('allow_alias_false')}:4:1" in said
