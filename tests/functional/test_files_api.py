@@ -49,7 +49,7 @@ async def test_latest_is_revalidated(client: httpx.AsyncClient) -> None:
     await push(client, "acme.x", "v1.0.0", TREE)
     response = await client.get(f"{BASE}/latest/files/acme/x/v1/x.proto")
     assert response.status_code == 200
-    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["cache-control"] == "public, no-cache"
     assert response.headers["x-spoke-version"] == "v1.0.0"
 
 
@@ -128,4 +128,4 @@ async def test_version_metadata_etag(client: httpx.AsyncClient) -> None:
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
     latest = await client.get(f"{BASE}/latest", headers={"If-None-Match": response.headers["etag"]})
     assert latest.status_code == 304
-    assert latest.headers["cache-control"] == "no-cache"
+    assert latest.headers["cache-control"] == "public, no-cache"

@@ -52,3 +52,28 @@ async def test_oversized_headers_and_spent_budgets_are_refused_though_remembered
     statuses = [(await client.get(PINNED)).status_code for _ in range(4)]
     assert statuses.count(200) == 1 and statuses[1:] == [429] * 3, statuses
     assert_error(await client.get(PINNED), 429, "rate_limited")
+
+
+async def test_only_what_anyone_may_read_is_for_shared_caches(make_client: MakeClient) -> None:
+    """In read-public mode a public module's answers may be kept by shared caches
+    (``public``); a private module's, which need a credential, are ``private``."""
+    import time
+
+    import jwt
+
+    secret = "front-door-" + "s" * 32
+    admin = {
+        "Authorization": "Bearer "
+        + jwt.encode({"sub": "a", "roles": ["admin"], "exp": time.time() + 86_400}, secret)
+    }
+    client = await make_client(auth_mode="read-public", jwt_secret=secret)
+    assert (await push(client, "acme.a", "v1.0.0", headers=admin)).status_code == 201
+    assert (await push(client, "acme.b", "v1.0.0", headers=admin)).status_code == 201
+    hidden = await client.patch("/modules/acme.b", json={"public": False}, headers=admin)
+    assert hidden.status_code == 200
+    for _ in range(2):
+        shown = await client.get("/modules/acme.a/versions/v1.0.0")
+        assert shown.headers["cache-control"] == "public, max-age=31536000, immutable"
+        kept = await client.get("/modules/acme.b/versions/v1.0.0", headers=admin)
+        assert kept.headers["cache-control"] == "private, max-age=31536000, immutable"
+        assert_error(await client.get("/modules/acme.b/versions/v1.0.0"), 404)

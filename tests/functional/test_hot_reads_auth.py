@@ -78,3 +78,16 @@ async def test_a_module_made_private_is_hidden_at_once(registry: httpx.AsyncClie
     # The hidden reads are refusals in the audit log, as the route records them.
     denied = await registry.get("/audit", params={"denied": "true"}, headers=ADMIN)
     assert any(e["status"] == 404 for e in denied.json()["items"])
+
+
+async def test_what_needs_a_credential_is_never_for_shared_caches(
+    registry: httpx.AsyncClient,
+) -> None:
+    """``public`` would let a CDN or proxy keep an answer given to a credential (RFC 9111
+    §3.5) and hand it to anyone: with auth required every answer is ``private``, the
+    remembered ones too."""
+    for path in (*PATHS, "/modules/acme.a/versions/latest", "/modules/acme.a/versions"):
+        for _ in range(2):
+            answer = await registry.get(path, headers=ADMIN)
+            assert answer.status_code == 200
+            assert answer.headers["cache-control"].startswith("private, "), path

@@ -45,7 +45,7 @@ async def test_latest_and_lists_follow_a_push_at_once(make_client: MakeClient) -
         assert cache_of(client).get(path) is not None, path  # remembered
         again = await client.get(path)
         assert again.content == first.content
-        assert again.headers["cache-control"] == "no-cache"
+        assert again.headers["cache-control"] == "public, no-cache"
     assert (await client.get(LATEST)).json()["version"] == "v1.0.0"
 
     assert (await push(client, "acme.a", "v1.1.0")).status_code == 201

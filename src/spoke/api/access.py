@@ -57,6 +57,13 @@ class Access:
             return None
         return principal
 
+    async def shareable(self, module: str) -> bool:
+        """Whether anyone may read ``module`` without a credential (auth off, or a public
+        module in ``read-public``): only then may shared caches keep its answers."""
+        if self.mode is AuthMode.NONE:
+            return True
+        return self.mode is AuthMode.READ_PUBLIC and await self.visibility.public(module) is True
+
     def scope(self, principal: Principal) -> ReadScope:
         """The modules ``principal`` may read, for services that reach into other
         modules (dependency closures) on its behalf."""

@@ -29,14 +29,20 @@ MOVING_FOR = 5.0
 # so a client cannot fill the cache with made-up query strings.
 LIST_PARAMETERS = frozenset({"limit", "page_token"})
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-# `latest` moves on push: clients may keep the bytes but must revalidate the ETag.
-MOVING = "no-cache"
 
+def cache_control(ref: str, *, shared: bool) -> str:
+    """``Cache-Control`` for a resource under version ``ref`` (pinned: kept for good;
+    ``latest``, or a list (``LATEST``): kept, but revalidated by its ETag every time).
 
-def cache_control(ref: str) -> str:
-    """``Cache-Control`` for a resource under version ``ref`` (pinned or ``latest``)."""
-    return MOVING if ref == LATEST else IMMUTABLE
+    ``shared``: whether a shared cache (a CDN, a proxy) may keep it too, which it then
+    serves to anyone: only what anyone may read (``Access.shareable``). Anything read with
+    a credential is ``private``: ``public`` would let a shared cache store it despite the
+    ``Authorization`` header (RFC 9111 §3.5) and hand it to callers without one.
+    """
+    audience = "public" if shared else "private"
+    if ref == LATEST:
+        return f"{audience}, no-cache"
+    return f"{audience}, max-age=31536000, immutable"
 
 
 @dataclass(frozen=True, slots=True)

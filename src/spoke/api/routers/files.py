@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from spoke.api.deps import ServicesDep, requires
+from spoke.api.deps import AccessDep, ServicesDep, requires
 from spoke.api.models.common import error_responses
 from spoke.api.response_cache import cache_control, etag_matches, remember
 from spoke.domain.access import Permission
@@ -47,6 +47,7 @@ async def get_file(
     version: str,
     path: str,
     services: ServicesDep,
+    access: AccessDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A file's raw bytes, with its sha256 as the `ETag`."""
@@ -54,7 +55,7 @@ async def get_file(
     etag = f'"{entry.sha256}"'
     headers = {
         "ETag": etag,
-        "Cache-Control": cache_control(version),
+        "Cache-Control": cache_control(version, shared=await access.shareable(name)),
         "X-Spoke-Version": stored.version,
         "Content-Type": _media_type(entry.path),
     }
@@ -85,13 +86,18 @@ async def get_archive(
     name: str,
     version: str,
     services: ServicesDep,
+    access: AccessDep,
     format: Annotated[ArchiveFormat, Query(description="Archive format.")] = ArchiveFormat.TAR_GZ,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The whole tree as a `.tar.gz` (default) or `.zip`; the bytes are deterministic."""
     stored = await services.pull.version(name, version)
     return await archive_response(
-        services.pull, stored, format, cache=cache_control(version), if_none_match=if_none_match
+        services.pull,
+        stored,
+        format,
+        cache=cache_control(version, shared=await access.shareable(name)),
+        if_none_match=if_none_match,
     )
 
 

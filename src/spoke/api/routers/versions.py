@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from spoke.api.deps import CallerScope, PageTokensDep, ServicesDep, requires
+from spoke.api.deps import AccessDep, CallerScope, PageTokensDep, ServicesDep, requires
 from spoke.api.models.common import Page, error_responses
 from spoke.api.models.versions import PushIn, PushOut, VersionOut, VersionSummaryOut
 from spoke.api.pagination import DEFAULT_LIMIT, Limit, PageToken
-from spoke.api.response_cache import MOVING, cache_control, etag_matches, remember
+from spoke.api.response_cache import cache_control, etag_matches, remember
 from spoke.domain.access import Permission
 from spoke.domain.lock import LockedPin
 from spoke.domain.models import Dependency, Source
@@ -94,6 +94,7 @@ async def list_versions(
     request: Request,
     name: str,
     services: ServicesDep,
+    access: AccessDep,
     tokens: PageTokensDep,
     limit: Limit = DEFAULT_LIMIT,
     page_token: PageToken = None,
@@ -117,7 +118,11 @@ async def list_versions(
         next_page_token=next_token,
     )
     body = page.model_dump_json().encode()
-    headers = {"Content-Type": "application/json", "Cache-Control": MOVING}
+    shared = await access.shareable(name)
+    headers = {
+        "Content-Type": "application/json",
+        "Cache-Control": cache_control(LATEST, shared=shared),
+    }
     remember(request, body, headers, moving=True)
     return Response(body, headers=headers)
 
@@ -133,13 +138,14 @@ async def get_version(
     name: str,
     version: str,
     services: ServicesDep,
+    access: AccessDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A version's metadata; `latest` names the highest release. The `ETag` is the digest."""
     stored = await services.pull.version(name, version)
     headers = {
         "ETag": f'"{stored.digest.removeprefix("sha256:")}"',
-        "Cache-Control": cache_control(version),
+        "Cache-Control": cache_control(version, shared=await access.shareable(name)),
         "Content-Type": "application/json",
     }
     if etag_matches(if_none_match, headers["ETag"]):
