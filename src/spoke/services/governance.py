@@ -39,13 +39,16 @@ class CompilerDifference(CompileFailed):
 
 
 def explain_compile_failure(exc: CompileFailed) -> CompileFailed:
-    """``exc`` with each of protoc's diagnostics naming its compiler and, where it is a
-    known difference, what buf's compiler does; a ``CompilerDifference`` when buf's
-    compiler would accept the files (every diagnostic is a known difference)."""
+    """``exc`` as it is when none of protoc's diagnostics is a known difference; else
+    with each diagnostic naming its compiler and, where it is a known difference, what
+    buf's compiler does: a ``CompilerDifference`` when buf's compiler would accept the
+    files (every diagnostic is a known difference)."""
     details = exc.details
     if not isinstance(details, list) or not all(isinstance(d, dict) for d in details):
         return exc
     annotated, buf_accepts = annotate(details)
+    if not any("difference" in d for d in annotated):
+        return exc  # both compilers refuse it, as far as we know: protoc's own words
     if not buf_accepts:
         return CompileFailed(exc.message, details=annotated)
     first = annotated[0]
