@@ -80,6 +80,7 @@ class Database:
                             connect_timeout=min(connect_timeout, 2.0),
                             query_timeout=replica_timeout,
                             client_margin=0.5,
+                            ping=False,
                         ),
                     )
                     for replica in replica_urls

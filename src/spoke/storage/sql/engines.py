@@ -48,9 +48,15 @@ def postgres_engine(
     connect_timeout: float,
     query_timeout: float,
     client_margin: float = 5.0,
+    ping: bool = True,
 ) -> AsyncEngine:
     """An asyncpg pool. The URL goes to asyncpg untouched, so everything libpq-style it
-    carries works: several hosts, ``target_session_attrs=read-write``, ``sslmode``."""
+    carries works: several hosts, ``target_session_attrs=read-write``, ``sslmode``.
+
+    ``ping``: check a pooled connection before handing it out (the primary's: a write
+    must not fail on a connection a failover killed). A replica's reads need no ping: a
+    failed read marks the replica unhealthy and runs again on the primary, and a ping of a
+    hung replica would add its whole timeout (and a reconnect) to the read's."""
     dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
     async def connect() -> asyncpg.Connection:
@@ -82,8 +88,8 @@ def postgres_engine(
         pool_timeout=connect_timeout,
         pool_recycle=1800,
     )
-    # A dead connection (failover, restart) is replaced, not used.
-    sa.event.listen(engine.sync_engine.pool, "checkout", _ping_on_checkout)
+    if ping:  # a dead connection (failover, restart) is replaced, not used
+        sa.event.listen(engine.sync_engine.pool, "checkout", _ping_on_checkout)
     return engine
 
 
