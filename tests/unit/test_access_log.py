@@ -67,3 +67,15 @@ def test_a_broken_stream_does_not_fail_the_request() -> None:
     stream.close()
     log = AccessLog(enabled=True, stream=stream, batch=1)
     log.record("GET", "/", 200, time.perf_counter(), "rid")  # raises nothing
+
+
+def test_timestamps_are_the_lines_own_to_the_microsecond() -> None:
+    from datetime import UTC, datetime
+
+    from spoke.telemetry.access_log import Line, render
+
+    for at in (1_700_000_000.0, 1_700_000_000.999_999_7, 1_700_000_001.25, 1_700_000_000.5):
+        line = Line(at, "GET", "/", 200, 0.1, "rid", None, None, None)
+        stamp = orjson.loads(render(line))["timestamp"]
+        parsed = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        assert abs(parsed.timestamp() - at) < 1e-6 + 1e-9, (at, stamp)
